@@ -1,0 +1,39 @@
+# Two commands on a fresh clone: `make demo` and `make test`. Both create .venv first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+# The checks run against a database of their own, never the demo's.
+TEST_DB := target/test.duckdb
+TEST_DELIVERY := target/test-delivery
+
+.PHONY: demo test lint pytest dbt-test clean
+
+$(INSTALLED): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+demo: $(INSTALLED)
+	$(BIN)/smartsessions demo
+
+test: lint pytest dbt-test
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check export tests
+	$(BIN)/ruff format --check export tests
+	$(BIN)/sqlfluff lint models macros tests
+
+pytest: $(INSTALLED)
+	$(BIN)/pytest
+
+# dbt build (seeds, models, unit tests, data tests) on a generated delivery.
+dbt-test: $(INSTALLED)
+	rm -rf $(TEST_DB) $(TEST_DELIVERY)
+	$(BIN)/smartsessions generate $(TEST_DELIVERY) --scale 1 --seed 7
+	$(BIN)/smartsessions --db $(TEST_DB) load $(TEST_DELIVERY)
+	$(BIN)/smartsessions --db $(TEST_DB) build
+
+clean:
+	rm -rf $(VENV) target logs out demo-delivery smartsessions.duckdb

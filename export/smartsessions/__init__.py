@@ -1,0 +1,1 @@
+"""Smart Sessions analytics: load raw deliveries, build the dbt marts, export the report."""
