@@ -23,7 +23,7 @@ test: lint pytest dbt-test
 lint: $(INSTALLED)
 	$(BIN)/ruff check export tests
 	$(BIN)/ruff format --check export tests
-	$(BIN)/sqlfluff lint models macros tests
+	SMARTSESSIONS_DB=$(TEST_DB) $(BIN)/sqlfluff lint models tests
 
 pytest: $(INSTALLED)
 	$(BIN)/pytest

@@ -87,7 +87,9 @@ TABLES: dict[str, Table] = {
             (
                 *_ACTIVITY,
                 Column("bubble_id", "text", required=True),
-                Column("action", "text", required=True, allowed=("join", "leave", "lock", "unlock")),
+                Column(
+                    "action", "text", required=True, allowed=("join", "leave", "lock", "unlock")
+                ),
             ),
             is_activity=True,
         ),

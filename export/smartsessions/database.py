@@ -1,0 +1,23 @@
+"""Opening the DuckDB file with errors a user can act on."""
+
+from pathlib import Path
+
+import duckdb
+
+from smartsessions.errors import SmartSessionsError
+
+
+def connect(db_path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """A connection in UTC, or one line saying why the file cannot be opened."""
+    if read_only and not db_path.exists():
+        raise SmartSessionsError(f"database {db_path} does not exist: run `smartsessions load`")
+    try:
+        con = duckdb.connect(str(db_path), read_only=read_only)
+    except duckdb.IOException as error:
+        if "lock" in str(error).lower():
+            raise SmartSessionsError(
+                f"database {db_path} is locked by another process; try again when it is done"
+            ) from None
+        raise SmartSessionsError(f"cannot open database {db_path}: {error}") from None
+    con.execute("set TimeZone = 'UTC'")
+    return con

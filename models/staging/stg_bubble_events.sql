@@ -1,0 +1,1 @@
+{{ stage_activity('bubble_events', text_columns=['bubble_id', 'action']) }}

@@ -1,0 +1,1 @@
+{{ stage_activity('room_leaves') }}

@@ -1,0 +1,1 @@
+{{ stage_activity('teleports', text_columns=['target_user_id']) }}
