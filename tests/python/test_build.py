@@ -1,0 +1,67 @@
+"""`smartsessions build`: dbt build in-process, one-line failures, the file released after."""
+
+import subprocess
+import sys
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from smartsessions.build import run_build
+from smartsessions.cli import app
+from smartsessions.errors import SmartSessionsError
+
+
+def test_build_on_an_empty_database_creates_staging_and_releases_the_file(tmp_path):
+    db = tmp_path / "empty.duckdb"
+    run_build(db)
+    # Another process can open the file for writing: dbt's connection was closed.
+    probe = "import duckdb, sys; duckdb.connect(sys.argv[1]).execute('select 1')"
+    subprocess.run([sys.executable, "-c", probe, str(db)], check=True)
+    with duckdb.connect(str(db)) as con:
+        staged = con.execute(
+            "select count(*) from information_schema.tables where table_schema = 'staging'"
+        ).fetchone()[0]
+        countries = con.execute("select count(*) from reference.country_codes").fetchone()[0]
+    assert staged == 8
+    assert countries == 249
+
+
+def test_a_failing_data_test_fails_the_build_naming_the_node(tmp_path):
+    db = tmp_path / "bad.duckdb"
+    run_build(db)
+    with duckdb.connect(str(db)) as con:
+        con.execute(
+            "insert into raw.rooms (room_id, event_id, room_name, _load_id, _source_file,"
+            " _source_row) values ('r1', 'E', null, 1, 'rooms.csv', 1)"
+        )
+    with pytest.raises(SmartSessionsError) as failure:
+        run_build(db)
+    message = str(failure.value)
+    assert "not_null_stg_rooms_room_name" in message
+    assert "\n" not in message
+
+
+def test_a_locked_database_is_one_line_on_stderr(tmp_path):
+    db = tmp_path / "locked.duckdb"
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ready', flush=True);"
+            " time.sleep(60)",
+            str(db),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        result = CliRunner().invoke(app, ["--db", str(db), "build"])
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: database ")
+    assert "locked by another process" in result.stderr
+    assert result.stderr.count("\n") == 1
