@@ -10,7 +10,8 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Column:
     name: str
-    kind: str  # text, integer, boolean, date, time, timestamp (ISO-8601 with offset)
+    # text, integer, boolean, date, time, timestamp (ISO-8601 with offset), timezone (IANA)
+    kind: str
     required: bool = False
     allowed: tuple[str, ...] = ()  # for text: the only values accepted
 
@@ -34,6 +35,7 @@ SQL_TYPES = {
     "date": "date",
     "time": "time",
     "timestamp": "timestamptz",
+    "timezone": "varchar",
 }
 
 _ACTIVITY = (
@@ -52,7 +54,7 @@ TABLES: dict[str, Table] = {
             (
                 Column("event_id", "text", required=True),
                 Column("event_name", "text"),
-                Column("timezone", "text"),
+                Column("timezone", "timezone"),
             ),
         ),
         Table(
