@@ -28,9 +28,9 @@ FALSE_WORDS = ("false", "f", "0", "no", "n")
 # An ISO-8601 timestamp ends with its offset: Z, +HH, +HHMM or +HH:MM (or minus).
 OFFSET_PATTERN = r"[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)$"
 CHECKS = {
-    "integer": ("^[+-]?[0-9]+$", "integer"),
-    "date": (r"^\d{4}-\d{2}-\d{2}$", "date YYYY-MM-DD"),
-    "time": (r"^\d{2}:\d{2}(:\d{2})?$", "time HH:MM or HH:MM:SS"),
+    "integer": ("^[+-]?[0-9]+$", "an integer"),
+    "date": (r"^\d{4}-\d{2}-\d{2}$", "a date YYYY-MM-DD"),
+    "time": (r"^\d{2}:\d{2}(:\d{2})?$", "a time HH:MM or HH:MM:SS"),
 }
 
 
@@ -194,7 +194,7 @@ def _read_json(con, path: str, columns: list[str]) -> None:
         """
     )
     fields = ", ".join(
-        f"case when is_object then json_extract_string(line, '$.\"{c}\"') end as {c}"
+        f"case when is_object then try(json_extract_string(line, '$.\"{c}\"')) end as {c}"
         for c in columns
     )
     con.execute(
@@ -204,10 +204,11 @@ def _read_json(con, path: str, columns: list[str]) -> None:
             select
                 _line,
                 line,
-                json_valid(line) and json_type(line) = 'OBJECT' as is_object,
+                -- DuckDB evaluates every branch: json_type is wrapped in try()
+                coalesce(json_valid(line) and try(json_type(line)) = 'OBJECT', false) as is_object,
                 case
                     when not json_valid(line) then 'invalid JSON'
-                    when json_type(line) <> 'OBJECT' then 'not a JSON object'
+                    when try(json_type(line)) <> 'OBJECT' then 'not a JSON object'
                 end as _problem
             from json_lines
             where trim(line, {WHITESPACE}) <> ''
@@ -239,9 +240,11 @@ def _read_csv(con, path: str, columns: list[str]) -> None:
             {fields}
         from csv_rows
         union all
-        select null, line, trim(csv_line, chr(10) || chr(13)),
-            lower(replace(error_type, '_', ' ')) || ': ' || error_message, {nulls}
+        select null, line, any_value(trim(csv_line, chr(10) || chr(13))),
+            -- DuckDB reports a short line once per missing column: keep the first report
+            arg_min(lower(error_type) || ': ' || error_message, column_idx), {nulls}
         from csv_errors
+        group by line
         """
     )
 
@@ -314,7 +317,7 @@ def _value_checks(column: Column, value: str) -> list[tuple[str, str]]:
     if column.kind in CHECKS:
         pattern, expected = CHECKS[column.kind]
         cast = f"try_cast({value} as {SQL_TYPES[column.kind]}) is not null"
-        return [(f"regexp_matches({value}, '{pattern}') and {cast}", f"is not a {expected}")]
+        return [(f"regexp_matches({value}, '{pattern}') and {cast}", f"is not {expected}")]
     if column.kind == "boolean":
         words = ", ".join(f"'{w}'" for w in TRUE_WORDS + FALSE_WORDS)
         return [(f"lower({value}) in ({words})", "is not a boolean (true/false)")]
