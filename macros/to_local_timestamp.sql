@@ -4,10 +4,7 @@
 {%- endmacro %}
 
 {% macro default__to_local_timestamp(instant, zone) -%}
-    {{ exceptions.raise_compiler_error(
-        "to_local_timestamp has no implementation for " ~ target.type
-        ~ ": add " ~ target.type ~ "__to_local_timestamp in macros/to_local_timestamp.sql"
-    ) }}
+    {{ not_implemented('to_local_timestamp') }}
 {%- endmacro %}
 
 {% macro duckdb__to_local_timestamp(instant, zone) -%}

@@ -1,0 +1,39 @@
+{#- The report window: local dates `report_from` .. `report_to` (dbt vars, inclusive, either
+    end open). Without them the windowed marts hold all history. -#}
+
+{% macro report_window_bound(name) -%}
+    {%- set value = var(name, none) -%}
+    {%- if value is none or value == '' -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set parsed = modules.re.fullmatch('[0-9]{4}-[0-9]{2}-[0-9]{2}', value | string) -%}
+    {%- if not parsed -%}
+        {{ exceptions.raise_compiler_error(name ~ " must be a date YYYY-MM-DD, not '" ~ value ~ "'") }}
+    {%- endif -%}
+    {{ return(value | string) }}
+{%- endmacro %}
+
+{#- A condition on a local date column: inside the window. -#}
+{% macro in_report_window(local_date) -%}
+    {%- set report_from = report_window_bound('report_from') -%}
+    {%- set report_to = report_window_bound('report_to') -%}
+    {%- if report_from and report_to and report_from > report_to -%}
+        {{ exceptions.raise_compiler_error("report_from " ~ report_from ~ " is after report_to " ~ report_to) }}
+    {%- endif -%}
+    {%- if report_from -%}
+        {{ local_date }} >= cast('{{ report_from }}' as date)
+    {%- else -%}
+        1 = 1
+    {%- endif %}
+    {%- if report_to %} and {{ local_date }} <= cast('{{ report_to }}' as date){% endif -%}
+{%- endmacro %}
+
+{#- Windowed marts are written to `report` when a window is set, so that a windowed build never
+    replaces the all-history marts analysts query. -#}
+{% macro report_schema() -%}
+    {%- if report_window_bound('report_from') or report_window_bound('report_to') -%}
+        report
+    {%- else -%}
+        marts
+    {%- endif -%}
+{%- endmacro %}

@@ -1,0 +1,48 @@
+with
+
+attendees as (
+    select * from {{ ref('stg_attendees') }}
+),
+
+activity as (
+    select * from {{ ref('int_activity') }}
+),
+
+-- Everyone a report can name: attendees, and users or teleport targets seen in activity.
+people as (
+    select
+        event_id,
+        user_id
+    from attendees
+
+    union
+
+    select
+        event_id,
+        user_id
+    from activity
+
+    union
+
+    select
+        event_id,
+        target_user_id as user_id
+    from activity
+    where target_user_id is not null
+)
+
+select
+    people.event_id,
+    people.user_id,
+    -- first and last name joined by one space, or the one that is there, else the user_id
+    coalesce(
+        attendees.first_name || ' ' || attendees.last_name,
+        attendees.first_name,
+        attendees.last_name,
+        people.user_id
+    ) as person_name
+from people
+left join attendees
+    on
+        people.event_id = attendees.event_id
+        and people.user_id = attendees.user_id

@@ -1,0 +1,50 @@
+with
+
+rooms as (
+    select * from {{ ref('stg_rooms') }}
+),
+
+schedules as (
+    select
+        -- ids
+        room_id,
+        event_id,
+
+        -- room
+        room_name,
+        capacity,
+        start_date,
+        end_date,
+        {{ yes_no('is_private') }} as privacy_flag,
+
+        -- schedule times are truncated to the minute before any arithmetic
+        {{ time_to_minute('start_time') }} as start_time,
+        {{ time_to_minute('end_time') }} as end_time
+    from rooms
+),
+
+timed as (
+    select
+        *,
+        {{ dbt.datediff(
+            date_at_time('start_date', 'start_time'),
+            date_at_time('end_date', 'end_time'),
+            'minute'
+        ) }} as duration_minutes
+    from schedules
+)
+
+select
+    room_id,
+    event_id,
+    room_name,
+    capacity,
+    start_date,
+    end_date,
+    privacy_flag,
+    start_time,
+    end_time,
+    -- Whole minutes / 60 never end in an exact half at the third decimal, so rounding half
+    -- away from zero and any other mode agree; negative stays negative.
+    cast(round(duration_minutes / 60.0, 2) as decimal(10, 2)) as duration_hours
+from timed

@@ -1,0 +1,97 @@
+-- Per event app, the records left out of the report and why, so that nothing disappears
+-- without a trace. All history: the report window does not apply.
+with
+
+event_apps as (
+    select * from {{ ref('int_event_apps') }}
+),
+
+checked_activity as (
+    select * from {{ ref('int_activity_checked') }}
+),
+
+duplicates as (
+    select * from {{ ref('int_activity_duplicates') }}
+),
+
+rejected as (
+    select * from {{ source('raw', 'rejected_records') }}
+),
+
+reasons as (
+    select * from {{ ref('data_quality_reasons') }}
+),
+
+left_out as (
+    select
+        event_id,
+        exclusion_reason as reason
+    from checked_activity
+    where exclusion_reason is not null
+
+    union all
+
+    -- a duplicate belongs to the event app of the copy that counts
+    select
+        checked_activity.event_id,
+        'duplicate_event_uuid' as reason
+    from duplicates
+    inner join checked_activity
+        on
+            duplicates.activity_type = checked_activity.activity_type
+            and duplicates.event_uuid = checked_activity.event_uuid
+
+    union all
+
+    -- a rejected record belongs to the event app it names, when it can be read
+    select
+        {{ clean_text(json_text_field('raw_record', 'event_id')) }} as event_id,
+        'rejected_at_load' as reason
+    from rejected
+),
+
+counted as (
+    select
+        event_id,
+        reason,
+        count(*) as record_count
+    from left_out
+    group by event_id, reason
+),
+
+-- every event app gets every reason, zeros included; records whose event app cannot be read
+-- keep an empty event_id
+event_reasons as (
+    select
+        event_apps.event_id,
+        reasons.reason,
+        reasons.reason_order,
+        reasons.reason_description
+    from event_apps
+    cross join reasons
+
+    union all
+
+    select
+        counted.event_id,
+        reasons.reason,
+        reasons.reason_order,
+        reasons.reason_description
+    from counted
+    inner join reasons on counted.reason = reasons.reason
+    where
+        counted.event_id is null
+        or counted.event_id not in (select event_apps.event_id from event_apps)
+)
+
+select
+    event_reasons.event_id,
+    event_reasons.reason,
+    event_reasons.reason_description,
+    event_reasons.reason_order,
+    coalesce(counted.record_count, 0) as record_count
+from event_reasons
+left join counted
+    on
+        event_reasons.reason = counted.reason
+        and coalesce(event_reasons.event_id, '') = coalesce(counted.event_id, '')
