@@ -1,14 +1,13 @@
 """`smartsessions build`: dbt build, in-process, against the CLI's database."""
 
-import os
 from pathlib import Path
 
-from dbt.adapters.duckdb import DuckDBConnectionManager
-from dbt.cli.main import dbtRunner, dbtRunnerResult
+from dbt.cli.main import dbtRunnerResult
 from dbt_common.events.base_types import EventMsg
 from rich.progress import Progress
 
 from smartsessions.database import connect
+from smartsessions.dbt_invoke import invoke_dbt
 from smartsessions.errors import SmartSessionsError
 from smartsessions.paths import PROJECT_DIR
 from smartsessions.raw_schema import create_raw_schema
@@ -20,26 +19,13 @@ def run_build(db_path: Path, progress: bool = False) -> None:
     """Run `dbt build`; a failing model or test raises with the failing node's name."""
     with connect(db_path) as con:  # fails early, in one line, when another process holds it
         create_raw_schema(con)  # so that a database with nothing loaded yet builds empty marts
-    os.environ["SMARTSESSIONS_DB"] = str(db_path)  # profiles.yml reads it
-    # dbt's console log is off (its file log stays in logs/dbt.log): a failure is one line.
-    args = ["build", "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)]
-    args += ["--log-level", "none"]
     if progress:
         with Progress(transient=True) as bar:
             task = bar.add_task("dbt build", total=None)
-            result = _invoke(args, [lambda event: _advance(bar, task, event)])
+            result = invoke_dbt(db_path, ["build"], [lambda event: _advance(bar, task, event)])
     else:
-        result = _invoke(args, [])
+        result = invoke_dbt(db_path, ["build"])
     _raise_on_failure(result)
-
-
-def _invoke(args: list[str], callbacks: list) -> dbtRunnerResult:
-    try:
-        return dbtRunner(callbacks=callbacks).invoke(args)
-    finally:
-        # dbt-duckdb keeps its connection open after an in-process run (keep_open): release
-        # the file so that the exporter, or another process, can open it.
-        DuckDBConnectionManager.close_all_connections()
 
 
 def _advance(bar: Progress, task, event: EventMsg) -> None:

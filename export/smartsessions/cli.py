@@ -12,6 +12,7 @@ from smartsessions.paths import database_path
 app = typer.Typer(
     help="Smart Sessions analytics: load deliveries, build the marts, export the report.",
     no_args_is_help=True,
+    add_completion=False,
     pretty_exceptions_enable=False,
 )
 state: dict[str, Path] = {}
@@ -84,16 +85,45 @@ def demo(
     folder: Annotated[Path, typer.Option(help="Where the demo delivery is written.")] = Path(
         "demo-delivery"
     ),
+    out_dir: Annotated[Path, typer.Option(help="Where the workbook is written.")] = Path("out"),
 ) -> None:
     """Generate a small delivery, load it, build, and export the busiest event's report."""
     from smartsessions.build import run_build
+    from smartsessions.export import busiest_event, export_report
     from smartsessions.generate import generate_delivery
     from smartsessions.load import load_delivery
 
+    db = state["db"]
     try:
         typer.echo(generate_delivery(folder, scale=1, seed=1).describe())
-        typer.echo(load_delivery(state["db"], folder, progress=show_progress()).describe())
-        run_build(state["db"], progress=show_progress())
+        typer.echo(load_delivery(db, folder, progress=show_progress()).describe())
+        run_build(db, progress=show_progress())
+        typer.echo(f"built {db}")
+        event = busiest_event(db)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        summary = export_report(db, event, out_dir / f"smart-sessions-{event}.xlsx")
     except SmartSessionsError as error:
         fail(str(error))
-    typer.echo(f"built {state['db']}; the workbook export is not written yet (issue 5).")
+    typer.echo(summary.describe())
+    typer.echo(f"workbook: {summary.path.resolve()}")
+
+
+@app.command()
+def export(
+    event: Annotated[str, typer.Option(help="The event app's short code.")],
+    out: Annotated[Path, typer.Option(help="The workbook to write (.xlsx).")],
+    start: Annotated[
+        str | None, typer.Option("--from", help="First local date, YYYY-MM-DD.")
+    ] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Last local date, YYYY-MM-DD.")] = None,
+) -> None:
+    """Write the Smart Sessions report of one event app (and window) as a workbook."""
+    from smartsessions.export import export_report, parse_date
+    from smartsessions.report import Window
+
+    try:
+        window = Window(parse_date(start, "--from"), parse_date(end, "--to"))
+        summary = export_report(state["db"], event, out, window, progress=show_progress())
+    except SmartSessionsError as error:
+        fail(str(error))
+    typer.echo(summary.describe())

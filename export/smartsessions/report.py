@@ -1,0 +1,83 @@
+"""The report's tabs as dbt defines them: which mart each tab is, its headers, and its rows' SQL.
+
+Headers come from the marts' YAML (`meta.header` of each column), so they are written in one
+place. For a window, the tab marts are compiled with the window vars and their SQL is run as
+it is: the exporter never recomputes a tab, it reads what dbt says.
+"""
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from smartsessions.dbt_invoke import invoke_dbt
+from smartsessions.errors import SmartSessionsError
+
+# The workbook's tabs, in order, and the mart behind each.
+TABS = (
+    ("High Level (detailed view)", "room_schedules"),
+    ("User by countries", "room_countries"),
+    ("Usage graph", "room_join_buckets"),
+    ("Usage (detailed view)", "room_user_entries"),
+    ("User engagement (high level)", "user_room_days"),
+    ("User engagement (bubble)", "user_bubbles"),
+    ("User engagement (teleport)", "user_teleports"),
+)
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    header: str
+    data_type: str
+
+
+@dataclass(frozen=True)
+class Tab:
+    name: str
+    model: str
+    columns: tuple[Column, ...]  # the tab's columns, in order
+    source: str  # a relation, or the compiled SQL of the windowed mart in parentheses
+
+
+@dataclass(frozen=True)
+class Window:
+    start: date | None = None
+    end: date | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.start is None and self.end is None
+
+    def describe(self) -> str:
+        if self.is_open:
+            return "all history"
+        return f"{self.start or '…'} to {self.end or '…'}"
+
+    def dbt_vars(self) -> dict[str, str]:
+        bounds = {"report_from": self.start, "report_to": self.end}
+        return {name: value.isoformat() for name, value in bounds.items() if value is not None}
+
+
+def compile_tabs(db_path: Path, window: Window) -> list[Tab]:
+    """Compile the seven tab marts (with the window's vars) and describe each tab."""
+    args = ["compile", "--select", " ".join(model for _, model in TABS)]
+    if not window.is_open:
+        args += ["--vars", json.dumps(window.dbt_vars())]
+    result = invoke_dbt(db_path, args)
+    if not result.success:
+        raise SmartSessionsError(f"dbt could not compile the report: {result.exception}")
+    nodes = {r.node.name: r.node for r in result.result.results if r.node.resource_type == "model"}
+    return [_tab(name, nodes[model]) for name, model in TABS]
+
+
+def _tab(name: str, node) -> Tab:
+    columns = tuple(
+        Column(column.name, column.meta["header"], column.data_type)
+        for column in node.columns.values()
+        if "header" in column.meta
+    )
+    # A mart built in `marts` holds all history (or is not windowed): read it. A windowed mart
+    # compiles into `report`: run its SQL, compiled for the window, instead of building it.
+    source = node.relation_name if node.schema == "marts" else f"({node.compiled_code})"
+    return Tab(name, node.name, columns, source)

@@ -1,0 +1,209 @@
+"""End to end: the hand-made delivery in tests/fixtures/delivery is loaded, built and exported,
+and the workbook is read back. Every expected value below is worked out by hand from those
+files (London: clocks go forward on 2026-03-29 at 01:00 UTC)."""
+
+from datetime import date, datetime, time
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from smartsessions.build import run_build
+from smartsessions.export import export_report
+from smartsessions.load import load_delivery
+from smartsessions.report import TABS, Window
+
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "delivery"
+FORMULA_ROOM = '=HYPERLINK("http://x","y")'
+LOUNGE = "Café Zürich \u2013 Lounge"  # an en dash: non-ASCII on purpose
+TAB_NAMES = [name for name, _ in TABS]
+
+
+@pytest.fixture(scope="module")
+def built_db(tmp_path_factory) -> Path:
+    db = tmp_path_factory.mktemp("db") / "report.duckdb"
+    load_delivery(db, FIXTURE)
+    run_build(db)
+    return db
+
+
+@pytest.fixture(scope="module")
+def workbook(built_db, tmp_path_factory):
+    out = tmp_path_factory.mktemp("out") / "LDN26.xlsx"
+    export_report(built_db, "LDN26", out)
+    return load_workbook(out)
+
+
+@pytest.fixture(scope="module")
+def windowed(built_db, tmp_path_factory):
+    out = tmp_path_factory.mktemp("out") / "LDN26-30.xlsx"
+    export_report(built_db, "LDN26", out, Window(date(2026, 3, 30), date(2026, 3, 30)))
+    return load_workbook(out)
+
+
+def values(sheet) -> list[tuple]:
+    return list(sheet.iter_rows(values_only=True))
+
+
+def test_tabs_in_order_with_frozen_headers_and_filters(workbook):
+    assert workbook.sheetnames == [*TAB_NAMES, "Report info"]
+    for sheet in workbook.worksheets:
+        assert sheet.freeze_panes == "A2"
+        assert sheet.auto_filter.ref.startswith("A1:")
+
+
+def test_high_level_lists_every_room_with_its_schedule(workbook):
+    sheet = workbook["High Level (detailed view)"]
+    assert values(sheet) == [
+        (
+            "Event id/short-code",
+            "Start Date (yyyy-mm-dd)",
+            "End Date (yyyy-mm-dd)",
+            "Room name",
+            "Privacy (Y/N)",
+            "Room capacity",
+            "Start Time (hh:mm)",
+            "End Time (hh:mm)",
+            "Duration",
+        ),
+        # "=" sorts before "C"; end time 03:00:30 is truncated to 03:00 before the duration.
+        (
+            "LDN26",
+            datetime(2026, 3, 29),
+            datetime(2026, 3, 29),
+            FORMULA_ROOM,
+            "Y",
+            50,
+            time(0, 0),
+            time(3, 0),
+            3,
+        ),
+        ("LDN26", None, None, LOUNGE, "N", None, None, None, None),
+    ]
+    assert sheet["B2"].number_format == "yyyy-mm-dd"
+    assert sheet["G2"].number_format == "hh:mm"
+    assert sheet["I2"].number_format == "0.00"
+    assert sheet["D2"].data_type == "s"  # the formula-looking name is plain text
+
+
+def test_user_by_countries(workbook):
+    assert values(workbook["User by countries"])[1:] == [
+        ("LDN26", FORMULA_ROOM, "Y", "Germany", 1),
+        ("LDN26", FORMULA_ROOM, "Y", "United Kingdom", 1),
+        ("LDN26", FORMULA_ROOM, "Y", "Unknown", 1),
+        ("LDN26", LOUNGE, "N", "France", 1),
+        ("LDN26", LOUNGE, "N", "Japan", 1),
+    ]
+
+
+def test_usage_graph_fills_the_skipped_hour(workbook):
+    rows = values(workbook["Usage graph"])
+    assert rows[0] == (
+        "Event id/short-code",
+        "Room name",
+        "Privacy (Y/N)",
+        "Total Users Join",
+        "Total Unique User Join",
+        "Start Date and Time (yyyy-mm-dd hh:mm)",
+    )
+    formula_room = [(joins, unique, start) for _, room, _, joins, unique, start in rows[1:10]]
+    # joins at 00:30, 02:30 and 02:35 local; 01:00-01:59 never happened that night
+    assert formula_room == [
+        (1, 1, datetime(2026, 3, 29, 0, 30)),
+        (0, 0, datetime(2026, 3, 29, 0, 45)),
+        (0, 0, datetime(2026, 3, 29, 1, 0)),
+        (0, 0, datetime(2026, 3, 29, 1, 15)),
+        (0, 0, datetime(2026, 3, 29, 1, 30)),
+        (0, 0, datetime(2026, 3, 29, 1, 45)),
+        (0, 0, datetime(2026, 3, 29, 2, 0)),
+        (0, 0, datetime(2026, 3, 29, 2, 15)),
+        (2, 2, datetime(2026, 3, 29, 2, 30)),
+    ]
+    lounge = [(room, joins, unique, start) for _, room, _, joins, unique, start in rows[10:]]
+    assert lounge == [
+        (LOUNGE, 1, 1, datetime(2026, 3, 30, 10, 0)),
+        (LOUNGE, 0, 0, datetime(2026, 3, 30, 10, 15)),
+        (LOUNGE, 0, 0, datetime(2026, 3, 30, 10, 30)),
+        (LOUNGE, 0, 0, datetime(2026, 3, 30, 10, 45)),
+        (LOUNGE, 0, 0, datetime(2026, 3, 30, 11, 0)),
+        (LOUNGE, 1, 1, datetime(2026, 3, 30, 11, 15)),
+    ]
+    assert workbook["Usage graph"]["F2"].number_format == "yyyy-mm-dd hh:mm"
+
+
+def test_usage_detailed_view(workbook):
+    assert values(workbook["Usage (detailed view)"])[1:] == [
+        ("LDN26", FORMULA_ROOM, "Y", "u1", "Ada Lovelace", 2),
+        ("LDN26", FORMULA_ROOM, "Y", "u2", "+44 caller", 1),
+        ("LDN26", LOUNGE, "N", "u1", "Ada Lovelace", 1),
+        ("LDN26", LOUNGE, "N", "u3", "u3", 1),
+    ]
+
+
+def test_user_engagement_high_level(workbook):
+    sheet = workbook["User engagement (high level)"]
+    assert values(sheet)[1:] == [
+        ("LDN26", FORMULA_ROOM, "+44 caller", 1, "Y", 0, "Germany", datetime(2026, 3, 29)),
+        ("LDN26", FORMULA_ROOM, "Ada Lovelace", 1, "N", 2, "United Kingdom", datetime(2026, 3, 29)),
+        ("LDN26", LOUNGE, "Ada Lovelace", 0, "N", 0, "France", datetime(2026, 3, 30)),
+        ("LDN26", LOUNGE, "u3", 0, "Y", 0, "Japan", datetime(2026, 3, 30)),
+    ]
+    assert sheet["C2"].data_type == "s"  # "+44 caller" stays text
+
+
+def test_user_engagement_bubble(workbook):
+    assert values(workbook["User engagement (bubble)"])[1:] == [
+        ("LDN26", "u1", "Ada Lovelace", FORMULA_ROOM, "x", "Y", 2, datetime(2026, 3, 29, 0, 40)),
+        ("LDN26", "u2", "+44 caller", FORMULA_ROOM, "x", "Y", 2, datetime(2026, 3, 29, 0, 41)),
+    ]
+
+
+def test_user_engagement_teleport_leaves_out_self_teleports(workbook):
+    assert values(workbook["User engagement (teleport)"])[1:] == [
+        (
+            "LDN26",
+            "u1",
+            "Ada Lovelace",
+            FORMULA_ROOM,
+            "+44 caller",
+            2,
+            datetime(2026, 3, 29, 0, 45),
+        ),
+    ]
+
+
+def test_report_info_counts_what_was_left_out(workbook):
+    info = dict(values(workbook["Report info"])[1:])
+    assert info["Event id/short-code"] == "LDN26"
+    assert info["Event name"] == "London Summit"
+    assert info["Time zone"] == "Europe/London"
+    assert info["Window from"] == "all history"
+    assert info["Bucket minutes"] == 15
+    assert info["Rows: Usage graph"] == 15
+    assert info["Left out: activity in a room that no rooms row names"] == 1
+    assert info["Left out: activity whose event_id is not its room's event app"] == 1
+    assert info["Left out: teleport whose target is the user themself"] == 1
+    assert info["Left out: redelivered copy of an event_uuid already counted"] == 1
+    assert (
+        info["Left out: record that broke the landing contract (kept in raw.rejected_records)"] == 1
+    )
+
+
+def test_a_window_keeps_its_days_and_every_room(windowed):
+    assert len(values(windowed["High Level (detailed view)"])) == 3  # header + both rooms
+    assert values(windowed["User by countries"])[1:] == [
+        ("LDN26", LOUNGE, "N", "France", 1),
+        ("LDN26", LOUNGE, "N", "Japan", 1),
+    ]
+    assert len(values(windowed["Usage graph"])) == 1 + 6
+    assert values(windowed["Usage (detailed view)"])[1:] == [
+        ("LDN26", LOUNGE, "N", "u1", "Ada Lovelace", 1),
+        ("LDN26", LOUNGE, "N", "u3", "u3", 1),
+    ]
+    assert values(windowed["User engagement (bubble)"]) == [
+        values(windowed["User engagement (bubble)"])[0]
+    ]
+    assert len(values(windowed["User engagement (teleport)"])) == 1
+    info = dict(values(windowed["Report info"])[1:])
+    assert info["Window from"] == datetime(2026, 3, 30)
+    assert info["Window to"] == datetime(2026, 3, 30)
