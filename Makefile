@@ -34,6 +34,7 @@ dbt-test: $(INSTALLED)
 	$(BIN)/smartsessions generate $(TEST_DELIVERY) --scale 1 --seed 7
 	$(BIN)/smartsessions --db $(TEST_DB) load $(TEST_DELIVERY)
 	$(BIN)/smartsessions --db $(TEST_DB) build
+	SMARTSESSIONS_DB=$(TEST_DB) $(BIN)/dbt docs generate --project-dir . --profiles-dir . --quiet
 
 clean:
 	rm -rf $(VENV) target logs out demo-delivery smartsessions.duckdb
