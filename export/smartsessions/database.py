@@ -6,9 +6,16 @@ import duckdb
 
 from smartsessions.errors import SmartSessionsError
 
+# DuckDB names a file's catalog after it: a file named like a schema makes names ambiguous.
+SCHEMAS = {"main", "raw", "reference", "staging", "intermediate", "marts", "report"}
+
 
 def connect(db_path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """A connection in UTC, or one line saying why the file cannot be opened."""
+    if db_path.stem in SCHEMAS:
+        raise SmartSessionsError(
+            f"database {db_path}: name the file anything but {', '.join(sorted(SCHEMAS))}"
+        )
     if read_only and not db_path.exists():
         raise SmartSessionsError(f"database {db_path} does not exist: run `smartsessions load`")
     try:

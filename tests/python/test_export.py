@@ -5,10 +5,14 @@ files (London: clocks go forward on 2026-03-29 at 01:00 UTC)."""
 from datetime import date, datetime, time
 from pathlib import Path
 
+import duckdb
 import pytest
 from openpyxl import load_workbook
+from typer.testing import CliRunner
 
 from smartsessions.build import run_build
+from smartsessions.cli import app
+from smartsessions.dbt_invoke import invoke_dbt
 from smartsessions.export import export_report
 from smartsessions.load import load_delivery
 from smartsessions.report import TABS, Window
@@ -21,7 +25,7 @@ TAB_NAMES = [name for name, _ in TABS]
 
 @pytest.fixture(scope="module")
 def built_db(tmp_path_factory) -> Path:
-    db = tmp_path_factory.mktemp("db") / "report.duckdb"
+    db = tmp_path_factory.mktemp("db") / "fixture.duckdb"
     load_delivery(db, FIXTURE)
     run_build(db)
     return db
@@ -207,3 +211,63 @@ def test_a_window_keeps_its_days_and_every_room(windowed):
     info = dict(values(windowed["Report info"])[1:])
     assert info["Window from"] == datetime(2026, 3, 30)
     assert info["Window to"] == datetime(2026, 3, 30)
+
+
+def test_a_windowed_dbt_build_gives_the_exporters_numbers(built_db, windowed):
+    """`dbt build --vars` writes the windowed marts to `report`, leaving `marts` whole, and
+    they hold what the windowed export wrote."""
+    window = '{"report_from": "2026-03-30", "report_to": "2026-03-30"}'
+    assert invoke_dbt(built_db, ["build", "--select", "marts", "--vars", window]).success
+    with duckdb.connect(str(built_db), read_only=True) as con:
+        windowed_rows = con.execute(
+            "select event_id, room_name, privacy_flag, user_id, attendee_name, entry_count"
+            " from report.room_user_entries where event_id = 'LDN26' order by report_order"
+        ).fetchall()
+        all_history = con.execute(
+            "select count(*) from marts.room_user_entries where event_id = 'LDN26'"
+        ).fetchone()[0]
+    assert windowed_rows == values(windowed["Usage (detailed view)"])[1:]
+    assert all_history == 4
+
+
+def test_user_errors_are_one_line_and_write_nothing(built_db, tmp_path):
+    runner = CliRunner()
+    out = tmp_path / "report.xlsx"
+
+    def export(*args):
+        return runner.invoke(app, ["--db", str(built_db), "export", "--out", str(out), *args])
+
+    cases = [
+        (["--event", "ldn26"], "error: unknown event code 'ldn26'; did you mean LDN26?"),
+        (
+            ["--event", "LDN26", "--from", "2026-03-31", "--to", "2026-03-30"],
+            "error: --from 2026-03-31 is after --to 2026-03-30",
+        ),
+        (
+            ["--event", "LDN26", "--from", "30/03/2026"],
+            "error: --from '30/03/2026' is not a date YYYY-MM-DD",
+        ),
+    ]
+    for args, message in cases:
+        result = export(*args)
+        assert (result.exit_code, result.stderr) == (1, message + "\n")
+    missing_folder = runner.invoke(
+        app,
+        [
+            "--db",
+            str(built_db),
+            "export",
+            "--event",
+            "LDN26",
+            "--out",
+            str(tmp_path / "no" / "x.xlsx"),
+        ],
+    )
+    assert missing_folder.stderr == f"error: output folder {tmp_path / 'no'} does not exist\n"
+    not_built = runner.invoke(
+        app, ["--db", str(tmp_path / "new.duckdb"), "export", "--event", "LDN26", "--out", str(out)]
+    )
+    assert not_built.exit_code == 1
+    assert "does not exist: run `smartsessions load`" in not_built.stderr
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == []  # no half-written or temporary file either

@@ -245,3 +245,9 @@ def test_the_cli_prints_the_summary_and_one_line_errors(tmp_path):
     assert missing.exit_code == 1
     assert missing.stderr.startswith("error: delivery folder")
     assert missing.stderr.count("\n") == 1
+
+
+def test_a_database_named_like_a_schema_is_refused(tmp_path):
+    write(tmp_path / "delivery" / "room_joins.jsonl", jsonl([JOIN]))
+    with pytest.raises(SmartSessionsError, match="name the file anything but"):
+        load_delivery(tmp_path / "raw.duckdb", tmp_path / "delivery")
