@@ -2,6 +2,7 @@
 and the workbook is read back. Every expected value below is worked out by hand from those
 files (London: clocks go forward on 2026-03-29 at 01:00 UTC)."""
 
+import zipfile
 from datetime import date, datetime, time
 from pathlib import Path
 
@@ -271,3 +272,28 @@ def test_user_errors_are_one_line_and_write_nothing(built_db, tmp_path):
     assert "does not exist: run `smartsessions load`" in not_built.stderr
     assert not out.exists()
     assert list(tmp_path.iterdir()) == []  # no half-written or temporary file either
+
+
+def test_a_lowered_row_limit_continues_tabs_and_keeps_the_charts(built_db, tmp_path):
+    out = tmp_path / "small-sheets.xlsx"
+    summary = export_report(built_db, "LDN26", out, max_rows=4)
+    book = load_workbook(out)
+    usage = [name for name in book.sheetnames if name.startswith("Usage graph")]
+    assert usage == ["Usage graph", "Usage graph 2", "Usage graph 3", "Usage graph 4"]
+    assert sum(book[name].max_row - 1 for name in usage) == summary.rows["Usage graph"] == 15
+    assert all(book[name]["A1"].value == "Event id/short-code" for name in usage)
+    with zipfile.ZipFile(out) as package:
+        charts = [n for n in package.namelist() if n.startswith("xl/charts/chart")]
+        titles = " ".join(package.read(n).decode() for n in charts)
+    assert len(charts) == 2  # one per room, each beside its first rows
+    assert LOUNGE in titles and "HYPERLINK" in titles
+
+
+def test_export_is_quiet_when_not_a_terminal(built_db, tmp_path):
+    out = tmp_path / "quiet.xlsx"
+    result = CliRunner().invoke(
+        app, ["--db", str(built_db), "export", "--event", "LDN26", "--out", str(out)]
+    )
+    assert result.exit_code == 0
+    assert result.stderr == ""
+    assert result.stdout.startswith(f"wrote {out} for LDN26 (all history): ")

@@ -1,0 +1,71 @@
+"""The demo, end to end, and its workbook rendered by LibreOffice: every tab and the charts.
+
+Skips with its reason where LibreOffice is not installed, but never in CI (CI=true), where
+.ci/run installs it."""
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from smartsessions.cli import app
+from smartsessions.report import TABS
+
+SOFFICE = shutil.which("soffice")
+pytestmark = pytest.mark.skipif(
+    SOFFICE is None and os.environ.get("CI") != "true",
+    reason="LibreOffice (soffice) is not installed: apt-get install libreoffice-calc-nogui",
+)
+
+
+@pytest.fixture(scope="module")
+def demo_workbook(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("demo")
+    result = CliRunner().invoke(
+        app,
+        [
+            "--db",
+            str(folder / "demo.duckdb"),
+            "demo",
+            "--folder",
+            str(folder / "delivery"),
+            "--out-dir",
+            str(folder / "out"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    path = result.stdout.strip().splitlines()[-1].removeprefix("workbook: ")
+    assert path.endswith(".xlsx")
+    return folder, path
+
+
+def convert(workbook: str, to: str, outdir) -> Path:
+    assert SOFFICE is not None, "CI must have LibreOffice: .ci/run installs it"
+    subprocess.run(
+        [SOFFICE, "--headless", "--convert-to", to, "--outdir", str(outdir), workbook],
+        check=True,
+        capture_output=True,
+        timeout=180,
+        env={**os.environ, "HOME": str(outdir)},  # a profile of its own
+    )
+    return outdir / Path(workbook).with_suffix(f".{to}").name
+
+
+def test_libreoffice_renders_every_tab_as_pdf(demo_workbook):
+    folder, workbook = demo_workbook
+    pdf = convert(workbook, "pdf", folder / "pdf").read_bytes()
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+    assert pages >= len(TABS) + 1  # at least a page per tab
+
+
+def test_libreoffice_shows_every_tab_and_the_charts(demo_workbook):
+    folder, workbook = demo_workbook
+    html = convert(workbook, "html", folder / "html").read_text(encoding="utf-8")
+    for name in [*(name for name, _ in TABS), "Report info"]:
+        assert name in html
+    charts = list((folder / "html").glob("*.png"))
+    assert len(charts) >= 1
