@@ -7,12 +7,12 @@ INSTALLED := $(VENV)/.installed
 TEST_DB := target/test.duckdb
 TEST_DELIVERY := target/test-delivery
 
-.PHONY: demo test lint pytest dbt-test clean
+.PHONY: demo test lint pytest dbt-test bench clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	touch $@
 
 demo: $(INSTALLED)
@@ -21,8 +21,8 @@ demo: $(INSTALLED)
 test: lint pytest dbt-test
 
 lint: $(INSTALLED)
-	$(BIN)/ruff check export tests
-	$(BIN)/ruff format --check export tests
+	$(BIN)/ruff check export tests bench
+	$(BIN)/ruff format --check export tests bench
 	SMARTSESSIONS_DB=$(TEST_DB) $(BIN)/sqlfluff lint models tests
 
 pytest: $(INSTALLED)
@@ -35,6 +35,10 @@ dbt-test: $(INSTALLED)
 	$(BIN)/smartsessions --db $(TEST_DB) load $(TEST_DELIVERY)
 	$(BIN)/smartsessions --db $(TEST_DB) build
 	SMARTSESSIONS_DB=$(TEST_DB) $(BIN)/dbt docs generate --project-dir . --profiles-dir . --quiet
+
+# Not part of `make test`: BENCH_SCALES=1,10,100,1000 BENCH_RUNS=3 make bench
+bench: $(INSTALLED)
+	$(BIN)/python bench/bench.py
 
 clean:
 	rm -rf $(VENV) target logs out demo-delivery smartsessions.duckdb

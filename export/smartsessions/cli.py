@@ -57,12 +57,15 @@ def generate(
     folder: Annotated[Path, typer.Argument(help="Where to write the delivery.")],
     scale: Annotated[int, typer.Option(min=1, help="1 = about 10,000 activity records.")] = 1,
     seed: Annotated[int, typer.Option(help="The same seed writes the same delivery.")] = 1,
+    fmt: Annotated[
+        str, typer.Option("--format", help="mixed, jsonl.gz, csv.gz or parquet.")
+    ] = "mixed",
 ) -> None:
     """Write a realistic synthetic delivery."""
     from smartsessions.generate import generate_delivery
 
     try:
-        delivery = generate_delivery(folder, scale=scale, seed=seed)
+        delivery = generate_delivery(folder, scale=scale, seed=seed, fmt=fmt)
     except SmartSessionsError as error:
         fail(str(error))
     typer.echo(delivery.describe())

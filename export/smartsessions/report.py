@@ -54,30 +54,44 @@ class Window:
             return "all history"
         return f"{self.start or '…'} to {self.end or '…'}"
 
-    def dbt_vars(self) -> dict[str, str]:
-        bounds = {"report_from": self.start, "report_to": self.end}
-        return {name: value.isoformat() for name, value in bounds.items() if value is not None}
+    def bounds(self) -> dict[str, str]:
+        """The window as dbt vars, an open end as the widest date (the same as no bound)."""
+        return {
+            "report_from": (self.start or date.min).isoformat(),
+            "report_to": (self.end or date.max).isoformat(),
+        }
+
+
+# The tab marts are compiled with these bounds, whatever the window, and the window's own
+# dates are put in their place: dbt re-parses the whole project when its vars change, so one
+# set of vars keeps every export on dbt's partial parse (seconds instead of a full parse).
+SENTINELS = Window().bounds()
 
 
 def compile_tabs(db_path: Path, window: Window) -> list[Tab]:
-    """Compile the seven tab marts (with the window's vars) and describe each tab."""
-    args = ["compile", "--select", " ".join(model for _, model in TABS)]
-    if not window.is_open:
-        args += ["--vars", json.dumps(window.dbt_vars())]
+    """Compile the seven tab marts and describe each tab, with its rows' SQL for `window`."""
+    selected = " ".join(model for _, model in TABS)
+    args = ["compile", "--select", selected, "--vars", json.dumps(SENTINELS)]
     result = invoke_dbt(db_path, args)
     if not result.success:
         raise SmartSessionsError(f"dbt could not compile the report: {result.exception}")
     nodes = {r.node.name: r.node for r in result.result.results if r.node.resource_type == "model"}
-    return [_tab(name, nodes[model]) for name, model in TABS]
+    return [_tab(name, nodes[model], window) for name, model in TABS]
 
 
-def _tab(name: str, node) -> Tab:
+def _tab(name: str, node, window: Window) -> Tab:
     columns = tuple(
         Column(column.name, column.meta["header"], column.data_type)
         for column in node.columns.values()
         if "header" in column.meta
     )
-    # A mart built in `marts` holds all history (or is not windowed): read it. A windowed mart
-    # compiles into `report`: run its SQL, compiled for the window, instead of building it.
-    source = node.relation_name if node.schema == "marts" else f"({node.compiled_code})"
+    windowed = node.schema == "report"  # the report_schema() macro: the window applies
+    if window.is_open or not windowed:
+        # the built all-history mart (a windowed mart builds into `marts` without a window)
+        source = f'"{node.database}"."marts"."{node.alias}"'
+    else:
+        sql = node.compiled_code
+        for var, sentinel in SENTINELS.items():
+            sql = sql.replace(f"'{sentinel}'", f"'{window.bounds()[var]}'")
+        source = f"({sql})"
     return Tab(name, node.name, columns, source)

@@ -1,0 +1,52 @@
+"""The benchmark runs end to end at the smallest scale and writes its figures (no timings are
+asserted: machines are shared and noisy)."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+BENCH = Path(__file__).parents[2] / "bench" / "bench.py"
+
+
+def test_bench_runs_at_scale_one_and_writes_its_json(tmp_path):
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(BENCH),
+            "--scales",
+            "1",
+            "--runs",
+            "1",
+            "--cache",
+            str(tmp_path / "cache"),
+            "--results",
+            str(tmp_path / "results"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=True,
+    )
+    assert "targets at scale 1:" in result.stdout
+    (written,) = (tmp_path / "results").glob("*.json")
+    figures = json.loads(written.read_text())
+    steps = figures["scales"]["1"]["steps"]
+    assert {
+        "load parquet",
+        "load csv.gz",
+        "load jsonl.gz",
+        "build fixed cost",
+        "build data work",
+        "export all history",
+        "export one day",
+        "baseline (seven tabs, one event)",
+        "pandas.to_excel (same rows)",
+    } == set(steps)
+    assert steps["export all history"]["rows"] > steps["export one day"]["rows"] > 0
+    assert all(
+        step["seconds"] > 0 and step["peak_mb"] > 0
+        for step in steps.values()
+        if step is not steps["build data work"]
+    )
+    assert len(figures["targets"]) == 8
