@@ -42,25 +42,10 @@ def test_a_failing_data_test_fails_the_build_naming_the_node(tmp_path):
     assert "\n" not in message
 
 
-def test_a_locked_database_is_one_line_on_stderr(tmp_path):
+def test_a_locked_database_is_one_line_on_stderr(tmp_path, another_process_holding):
     db = tmp_path / "locked.duckdb"
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ready', flush=True);"
-            " time.sleep(60)",
-            str(db),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout.readline().strip() == "ready"
+    with another_process_holding(db):
         result = CliRunner().invoke(app, ["--db", str(db), "build"])
-    finally:
-        holder.kill()
-        holder.wait()
     assert result.exit_code == 1
     assert result.stderr.startswith("error: database ")
     assert "locked by another process" in result.stderr

@@ -3,8 +3,6 @@ files that load whole or not at all, lineage, and the `load` command's output.""
 
 import gzip
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -574,26 +572,13 @@ def test_a_missing_folder_a_file_or_an_empty_delivery_is_a_user_error(tmp_path, 
         load_delivery(db, tmp_path / "empty")
 
 
-def test_a_locked_database_is_a_user_error(delivery, db):
+def test_a_locked_database_is_a_user_error(delivery, db, another_process_holding):
     write(delivery / "rooms.jsonl", jsonl(ROOM))
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ready', flush=True);"
-            " time.sleep(60)",
-            str(db),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout.readline().strip() == "ready"
-        with pytest.raises(SmartSessionsError, match="locked by another process"):
-            load_delivery(db, delivery)
-    finally:
-        holder.kill()
-        holder.wait()
+    with (
+        another_process_holding(db),
+        pytest.raises(SmartSessionsError, match="locked by another process"),
+    ):
+        load_delivery(db, delivery)
 
 
 def test_the_command_prints_the_summary_and_warnings(delivery, db):
