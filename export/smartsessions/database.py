@@ -27,4 +27,5 @@ def connect(db_path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection
             ) from None
         raise SmartSessionsError(f"cannot open database {db_path}: {error}") from None
     con.execute("set TimeZone = 'UTC'")
+    con.execute("set enable_progress_bar = false")  # the CLI shows its own, on a terminal only
     return con

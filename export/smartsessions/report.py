@@ -6,11 +6,12 @@ it is: the exporter never recomputes a tab, it reads what dbt says.
 """
 
 import json
+import subprocess
+import sys
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from smartsessions.dbt_invoke import invoke_dbt
 from smartsessions.errors import SmartSessionsError
 
 # The workbook's tabs, in order, and the mart behind each.
@@ -69,29 +70,64 @@ SENTINELS = Window().bounds()
 
 
 def compile_tabs(db_path: Path, window: Window) -> list[Tab]:
-    """Compile the seven tab marts and describe each tab, with its rows' SQL for `window`."""
+    """Compile the seven tab marts and describe each tab, with its rows' SQL for `window`.
+
+    dbt runs in a child process: its parsed project would otherwise stay in the exporter's
+    memory for the whole export."""
+    child = subprocess.run(
+        [sys.executable, "-m", "smartsessions.report", str(db_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if child.returncode != 0:
+        last_line = (child.stderr.strip().splitlines() or ["no output"])[-1]
+        raise SmartSessionsError(f"dbt could not compile the report: {last_line}")
+    nodes = json.loads(child.stdout.strip().splitlines()[-1])
+    return [_tab(name, model, nodes[model], window) for name, model in TABS]
+
+
+def _compiled_nodes(db_path: Path) -> dict[str, dict]:
+    """What the exporter needs of each compiled tab mart, as plain data."""
+    from smartsessions.dbt_invoke import invoke_dbt
+
     selected = " ".join(model for _, model in TABS)
     args = ["compile", "--select", selected, "--vars", json.dumps(SENTINELS)]
     result = invoke_dbt(db_path, args)
     if not result.success:
-        raise SmartSessionsError(f"dbt could not compile the report: {result.exception}")
-    nodes = {r.node.name: r.node for r in result.result.results if r.node.resource_type == "model"}
-    return [_tab(name, nodes[model], window) for name, model in TABS]
+        raise SmartSessionsError(str(result.exception).strip().splitlines()[0])
+    return {
+        r.node.name: {
+            "columns": [
+                [column.name, column.meta["header"], column.data_type]
+                for column in r.node.columns.values()
+                if "header" in column.meta
+            ],
+            "schema": r.node.schema,
+            "relation": f'"{r.node.database}"."marts"."{r.node.alias}"',
+            "sql": r.node.compiled_code,
+        }
+        for r in result.result.results
+        if r.node.resource_type == "model"
+    }
 
 
-def _tab(name: str, node, window: Window) -> Tab:
-    columns = tuple(
-        Column(column.name, column.meta["header"], column.data_type)
-        for column in node.columns.values()
-        if "header" in column.meta
-    )
-    windowed = node.schema == "report"  # the report_schema() macro: the window applies
+def _tab(name: str, model: str, node: dict, window: Window) -> Tab:
+    columns = tuple(Column(*column) for column in node["columns"])
+    windowed = node["schema"] == "report"  # the report_schema() macro: the window applies
     if window.is_open or not windowed:
         # the built all-history mart (a windowed mart builds into `marts` without a window)
-        source = f'"{node.database}"."marts"."{node.alias}"'
+        source = node["relation"]
     else:
-        sql = node.compiled_code
+        sql = node["sql"]
         for var, sentinel in SENTINELS.items():
             sql = sql.replace(f"'{sentinel}'", f"'{window.bounds()[var]}'")
         source = f"({sql})"
-    return Tab(name, node.name, columns, source)
+    return Tab(name, model, columns, source)
+
+
+if __name__ == "__main__":  # the child process of compile_tabs
+    try:
+        print(json.dumps(_compiled_nodes(Path(sys.argv[1]))))
+    except SmartSessionsError as error:
+        sys.exit(str(error))
