@@ -69,7 +69,7 @@ def export_report(
     partial = out.with_name(f".{out.name}.{os.getpid()}.partial")
     try:
         with connect(db_path, read_only=True) as con:
-            book = ReportWorkbook(max_rows)
+            book = ReportWorkbook(partial, max_rows)
             with _progress_bar(progress) as bar:
                 bucket_minutes = None
                 for tab in tabs:
@@ -83,7 +83,7 @@ def export_report(
                         rows = _write_tab(book, con, tab, event, advance)
                     summary.rows[tab.name] = rows
             _write_report_info(book, con, summary, bucket_minutes)
-            book.save(partial)
+            book.close()
         os.replace(partial, out)  # the file appears whole, or not at all
     finally:
         partial.unlink(missing_ok=True)
@@ -153,7 +153,8 @@ def _write_tab(book: ReportWorkbook, con, tab: Tab, event: Event, advance) -> in
 def _write_usage_graph(book: ReportWorkbook, con, tab: Tab, event: Event, advance):
     """The Usage graph tab, noting where the top rooms' rows land for their charts."""
     spans: dict[str, list[int]] = {}  # room name -> [first, last] data row ordinal
-    room_name = [column.name for column in tab.columns].index("room_name")
+    names = [column.name for column in tab.columns]
+    room_name = names.index("room_name")
     bucket_minutes = None
 
     def shown(rows):
@@ -173,10 +174,10 @@ def _write_usage_graph(book: ReportWorkbook, con, tab: Tab, event: Event, advanc
         if last_sheet != sheet_index:  # a room split over two sheets: chart its first part
             last_row = book.max_rows + 1
         rooms.append(ChartedRoom(name, sheet_index, first_row, last_row))
-    names = [column.name for column in tab.columns]
     book.add_usage_charts(
         written.sheets,
         rooms,
+        name_column=room_name + 1,
         join_column=names.index("join_count") + 1,
         start_column=names.index("bucket_start") + 1,
     )

@@ -5,6 +5,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 
 from openpyxl import load_workbook
+from openpyxl.utils.escape import unescape
 
 from smartsessions.workbook import ChartedRoom, ReportWorkbook
 
@@ -18,9 +19,9 @@ def rows(count: int):
 
 
 def test_a_long_tab_continues_on_more_sheets_with_the_header(tmp_path):
-    book = ReportWorkbook(max_rows=3)
+    book = ReportWorkbook(tmp_path / "out.xlsx", max_rows=3)
     written = book.write_tab("User engagement (high level)", HEADERS, rows(7))
-    book.save(tmp_path / "out.xlsx")
+    book.close()
     assert written.rows == 7
     saved = load_workbook(tmp_path / "out.xlsx")
     assert saved.sheetnames == [
@@ -40,9 +41,9 @@ def test_a_long_tab_continues_on_more_sheets_with_the_header(tmp_path):
 
 
 def test_an_empty_tab_keeps_its_header(tmp_path):
-    book = ReportWorkbook()
+    book = ReportWorkbook(tmp_path / "out.xlsx")
     book.write_tab("Usage graph", HEADERS, [])
-    book.save(tmp_path / "out.xlsx")
+    book.close()
     sheet = load_workbook(tmp_path / "out.xlsx")["Usage graph"]
     assert list(sheet.iter_rows(values_only=True)) == [("Name", "Count", "Day", "At")]
     assert sheet.freeze_panes == "A2"
@@ -50,16 +51,16 @@ def test_an_empty_tab_keeps_its_header(tmp_path):
 
 def test_cells_are_typed_and_formula_looking_text_stays_text(tmp_path):
     risky = ["=1+1", "+44 1234", "-minus", "@handle", "\tTab", "\rReturn", "plain"]
-    book = ReportWorkbook()
+    book = ReportWorkbook(tmp_path / "out.xlsx")
     book.write_tab(
         "Cells",
         [("Text", "varchar"), ("Hours", "decimal(10, 2)"), ("Start", "time"), ("Empty", "date")],
         [(text, Decimal("1.50"), time(9, 30), None) for text in risky],
     )
-    book.save(tmp_path / "out.xlsx")
+    book.close()
     sheet = load_workbook(tmp_path / "out.xlsx")["Cells"]
-    # XML turns a stored carriage return into a line feed when read back; it is text all the same
-    read_back = [sheet.cell(row, 1).value.replace("\n", "\r") for row in range(2, 9)]
+    # a carriage return is stored escaped (_x000D_), as Excel writes it; openpyxl reads it raw
+    read_back = [unescape(sheet.cell(row, 1).value) for row in range(2, 9)]
     assert read_back == risky
     assert {sheet.cell(row, 1).data_type for row in range(2, 9)} == {"s"}
     assert (sheet["B2"].value, sheet["B2"].number_format) == (1.5, "0.00")
@@ -71,15 +72,17 @@ def test_cells_are_typed_and_formula_looking_text_stays_text(tmp_path):
 
 
 def test_charts_sit_beside_the_data(tmp_path):
-    book = ReportWorkbook()
+    book = ReportWorkbook(tmp_path / "out.xlsx")
     written = book.write_tab("Usage graph", HEADERS, rows(4))
-    book.add_usage_charts(
-        written.sheets, [ChartedRoom("Main Stage", 0, 2, 5)], join_column=2, start_column=4
-    )
-    book.save(tmp_path / "out.xlsx")
+    room = ChartedRoom("Main Stage!A1", 0, 2, 5)  # a name that looks like a cell reference
+    book.add_usage_charts(written.sheets, [room], name_column=1, join_column=2, start_column=4)
+    book.close()
     with zipfile.ZipFile(tmp_path / "out.xlsx") as package:
         chart = package.read("xl/charts/chart1.xml").decode()
         drawing = package.read("xl/drawings/drawing1.xml").decode()
-    assert "Main Stage" in chart
+    # the title is the room's name cell, its text cached as it is
+    assert "<c:f>'Usage graph'!$A$2</c:f>" in chart and "<c:v>Main Stage!A1</c:v>" in chart
     assert "Total Users Join" in chart and "Total Unique User Join" in chart
-    assert "<from><col>5</col>" in drawing  # column F (from 0): one empty column after the data
+    assert "'Usage graph'!$B$2:$B$5" in chart and "'Usage graph'!$D$2:$D$5" in chart
+    # column F (from 0): one empty column after the data
+    assert "<xdr:from><xdr:col>5</xdr:col>" in drawing
