@@ -274,6 +274,22 @@ def test_user_errors_are_one_line_and_write_nothing(built_db, tmp_path):
     assert list(tmp_path.iterdir()) == []  # no half-written or temporary file either
 
 
+def test_tabs_read_in_short_pages_are_the_same(built_db, tmp_path, monkeypatch):
+    whole = tmp_path / "whole.xlsx"
+    export_report(built_db, "LDN26", whole)
+    monkeypatch.setattr("smartsessions.export.PAGE_ROWS", 2)  # every tab in many pages
+    paged = tmp_path / "paged.xlsx"
+    export_report(built_db, "LDN26", paged)
+
+    def values(path):
+        book = load_workbook(path)
+        tabs = [name for name, _ in TABS]
+        return {name: list(book[name].iter_rows(values_only=True)) for name in tabs}
+
+    assert values(paged) == values(whole)
+    assert len(values(paged)["Usage graph"]) == 1 + 15  # more rows than pages of 2
+
+
 def test_a_lowered_row_limit_continues_tabs_and_keeps_the_charts(built_db, tmp_path):
     out = tmp_path / "small-sheets.xlsx"
     summary = export_report(built_db, "LDN26", out, max_rows=4)
