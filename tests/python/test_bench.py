@@ -18,6 +18,8 @@ def test_bench_runs_at_scale_one_and_writes_its_json(tmp_path):
             "1",
             "--runs",
             "1",
+            "--big-tab-rows",
+            "3000",
             "--cache",
             str(tmp_path / "cache"),
             "--results",
@@ -41,7 +43,9 @@ def test_bench_runs_at_scale_one_and_writes_its_json(tmp_path):
         "export all history",
         "export one day",
         "baseline (seven tabs, one event)",
-        "pandas.to_excel (same rows)",
+        "baseline, every event",
+        "pandas.to_excel, xlsxwriter",
+        "pandas.to_excel, openpyxl",
     } == set(steps)
     assert steps["export all history"]["rows"] > steps["export one day"]["rows"] > 0
     assert all(
@@ -49,4 +53,7 @@ def test_bench_runs_at_scale_one_and_writes_its_json(tmp_path):
         for step in steps.values()
         if step is not steps["build data work"]
     )
-    assert len(figures["targets"]) == 8
+    big_tab = figures["big_tab"]["by_rows"]
+    assert big_tab["3000"]["sheets"] == {"Usage (detailed view)": 3000}
+    assert big_tab["300"]["sheets"] == {"Usage (detailed view)": 300}
+    assert len(figures["targets"]) == 10
