@@ -131,21 +131,16 @@ day = con.execute("select activity_date from marts.user_room_days where event_id
 print(event, day)
 """
 
+# The script for each event app named after the file (for every event app when none is
+# named: the work the build does), one after the other; prints the rows of all their tabs.
 BASELINE = """
 import duckdb, sys
 con = duckdb.connect(sys.argv[1], read_only=True)
-sql = open(sys.argv[2]).read().replace("$event", "'" + sys.argv[3] + "'")
-con.execute(sql).fetchall()
-print(sum(con.execute(f"select count(*) from tab_{n}").fetchone()[0] for n in range(1, 8)))
-"""
-
-# The same script once per event app, one after the other: the work the build does.
-BASELINE_EVERY_EVENT = """
-import duckdb, sys
-con = duckdb.connect(sys.argv[1], read_only=True)
 script = open(sys.argv[2]).read()
+every = con.execute("select event_id from marts.event_apps").fetchall()
+events = sys.argv[3:] or [event for (event,) in every]
 rows = 0
-for (event,) in con.execute("select event_id from marts.event_apps").fetchall():
+for event in events:
     con.execute(script.replace("$event", "'" + event + "'")).fetchall()
     rows += sum(con.execute(f"select count(*) from tab_{n}").fetchone()[0] for n in range(1, 8))
 print(rows)
@@ -224,7 +219,7 @@ def bench_scale(scale: int, runs: int, cache: Path, work: Path) -> dict:
         "rows_per_s": int(baseline["stdout"]) / baseline["seconds"],
         "peak_mb": baseline["peak_mb"],
     }
-    every_event = measure(python(BASELINE_EVERY_EVENT, str(db), str(BENCH / "baseline.sql")), runs)
+    every_event = measure(python(BASELINE, str(db), str(BENCH / "baseline.sql")), runs)
     figures["baseline, every event"] = {
         "seconds": every_event["seconds"],
         "rows_per_s": int(every_event["stdout"]) / every_event["seconds"],

@@ -15,6 +15,7 @@ import os
 import tempfile
 import uuid
 import zlib
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
@@ -204,16 +205,11 @@ def _land_file(con, file: DeliveryFile, scan: Scan, batch: Batch, scratch: Path)
         # Read before the transaction begins: inside one, a new table's rowids do not start
         # at 0, and they number the lines.
         records = _read_records(con, file, scan, path, compression, newline)
-        con.execute("begin transaction")
-        try:
+        with _transaction(con):
             _judge(con, file.table, records)
             loaded = insert_good_records(con, file, batch)
             rejected = insert_rejects(con, file, batch)
             _record_file(con, file, scan.file_hash, "loaded", loaded, rejected, batch)
-            con.execute("commit")
-        except BaseException:
-            con.execute("rollback")
-            raise
     finally:
         _drop_work_tables(con)
     return loaded, rejected
@@ -672,13 +668,20 @@ def _record_file(con, file, file_hash, status, loaded, rejected, batch: Batch) -
 
 def _reject_file(con, file: DeliveryFile, file_hash: str, reason: str, batch: Batch) -> None:
     """One reject naming the file and the reason, and its book-keeping row, together."""
-    con.execute("begin transaction")
-    try:
+    with _transaction(con):
         con.execute(
             "insert into raw.rejected_records values (?, ?, null, null, null, ?, ?, ?)",
             [file.table.name, file.relative, reason, batch.load_id, batch.loaded_at],
         )
         _record_file(con, file, file_hash, "rejected", 0, 0, batch)
+
+
+@contextmanager
+def _transaction(con):
+    """Everything in the block is written, or nothing."""
+    con.execute("begin transaction")
+    try:
+        yield
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
