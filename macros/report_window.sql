@@ -13,19 +13,21 @@
     {{ return(value | string) }}
 {%- endmacro %}
 
-{#- A condition on a local date column: inside the window. -#}
+{#- The open window's bounds, the widest dates. -#}
+{% macro report_window_sentinels() %}
+    {{ return({'report_from': '0001-01-01', 'report_to': '9999-12-31'}) }}
+{% endmacro %}
+
+{#- A condition on a local date column: inside the window. An open end is the widest date, so
+    that the SQL of an all-history build names both bounds (the exporter binds them). -#}
 {% macro in_report_window(local_date) -%}
-    {%- set report_from = report_window_bound('report_from') -%}
-    {%- set report_to = report_window_bound('report_to') -%}
-    {%- if report_from and report_to and report_from > report_to -%}
+    {%- set open_bounds = report_window_sentinels() -%}
+    {%- set report_from = report_window_bound('report_from') or open_bounds.report_from -%}
+    {%- set report_to = report_window_bound('report_to') or open_bounds.report_to -%}
+    {%- if report_from > report_to -%}
         {{ exceptions.raise_compiler_error("report_from " ~ report_from ~ " is after report_to " ~ report_to) }}
     {%- endif -%}
-    {%- if report_from -%}
-        {{ local_date }} >= cast('{{ report_from }}' as date)
-    {%- else -%}
-        1 = 1
-    {%- endif %}
-    {%- if report_to %} and {{ local_date }} <= cast('{{ report_to }}' as date){% endif -%}
+    {{ local_date }} between cast('{{ report_from }}' as date) and cast('{{ report_to }}' as date)
 {%- endmacro %}
 
 {#- Windowed marts are written to `report` when a window is set, so that a windowed build never

@@ -129,4 +129,11 @@ def export(
         summary = export_report(state["db"], event, out, window, progress=show_progress())
     except SmartSessionsError as error:
         fail(str(error))
+    if summary.data_as_of.last_build_failed:
+        built = summary.data_as_of.describe()
+        typer.echo(
+            f"warning: the last build failed: the marts are from the previous successful"
+            f" build ({built})",
+            err=True,
+        )
     typer.echo(summary.describe())

@@ -22,8 +22,10 @@ def connect(db_path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection
         con = duckdb.connect(str(db_path), read_only=read_only)
     except duckdb.IOException as error:
         if "lock" in str(error).lower():
+            holder = "being written by" if read_only else "in use by"
             raise SmartSessionsError(
-                f"database {db_path} is locked by another process; try again when it is done"
+                f"database {db_path} is {holder} another process"
+                f"{' (a load or a build)' if read_only else ''}; try again when it is done"
             ) from None
         raise SmartSessionsError(f"cannot open database {db_path}: {error}") from None
     con.execute("set TimeZone = 'UTC'")

@@ -1,4 +1,9 @@
-"""`smartsessions export`: one event app's report, read from the marts, written as a workbook."""
+"""`smartsessions export`: one event app's report, read from the marts, written as a workbook.
+
+The export opens the database once, read-only, and runs plain SQL: the tabs' definitions and
+windowed queries are what the build saved (`report.py`). It never runs dbt, never starts a
+process and never takes a write lock, so any number of exports and analysts read side by side.
+"""
 
 import difflib
 import os
@@ -9,18 +14,21 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
-from rich.progress import Progress, TextColumn, TimeElapsedColumn
 
 from smartsessions.database import connect
 from smartsessions.errors import SmartSessionsError
-from smartsessions.report import Tab, Window, compile_tabs
-from smartsessions.workbook import CHARTED_ROOMS, EXCEL_MAX_DATA_ROWS, ChartedRoom, ReportWorkbook
+from smartsessions.freshness import DataAsOf, read_data_as_of
+from smartsessions.report import Tab, Window, read_tabs
+from smartsessions.workbook import EXCEL_MAX_DATA_ROWS, ReportWorkbook, TimeChart
 
+# The Usage graph tab charts its rooms with most joins (report-sheets.md): joins and unique
+# joins against the bucket's start, one chart per room.
 USAGE_GRAPH_MODEL = "room_join_buckets"
-# Rows sorted per query (a windowed tab's query runs again for each page: few windows are
-# longer than a page), and rows held in Python at a time.
+CHARTED_ROOMS = 20
+# Rows sorted per query of a built mart (DuckDB sorts one page, never the whole tab), and
+# rows held in Python at a time.
 PAGE_ROWS = 50_000
-FETCH_ROWS = 10_000
+FETCH_ROWS = 2_000
 
 
 @dataclass(frozen=True)
@@ -28,6 +36,7 @@ class Event:
     event_id: str
     event_name: str | None
     timezone: str
+    bucket_minutes: int
 
 
 @dataclass
@@ -35,6 +44,7 @@ class ExportSummary:
     path: Path
     event: Event
     window: Window
+    data_as_of: DataAsOf
     rows: dict[str, int] = field(default_factory=dict)
 
     def describe(self) -> str:
@@ -64,28 +74,19 @@ def export_report(
     window = window or Window()
     if window.start and window.end and window.start > window.end:
         raise SmartSessionsError(f"--from {window.start} is after --to {window.end}")
-    _check_writable(out)
-    with connect(db_path, read_only=True) as con:  # before dbt: clear errors, nothing created
-        event = _find_event(con, db_path, event_code)
-    tabs = compile_tabs(db_path, window)
-    summary = ExportSummary(out, event, window)
+    _check_out(out)
     partial = out.with_name(f".{out.name}.{os.getpid()}.partial")
     try:
         with connect(db_path, read_only=True) as con:
+            event = _find_event(con, db_path, event_code)
+            tabs = read_tabs(con)
+            summary = ExportSummary(out, event, window, read_data_as_of(con))
             book = ReportWorkbook(partial, max_rows)
             with _progress_bar(progress) as bar:
-                bucket_minutes = None
                 for tab in tabs:
-                    task = bar.add_task(tab.name, total=None) if bar else None
-                    advance = (
-                        (lambda n, task=task: bar.advance(task, n)) if bar else (lambda n: None)
-                    )
-                    if tab.model == USAGE_GRAPH_MODEL:
-                        rows, bucket_minutes = _write_usage_graph(book, con, tab, event, advance)
-                    else:
-                        rows = _write_tab(book, con, tab, event, advance)
-                    summary.rows[tab.name] = rows
-            _write_report_info(book, con, summary, bucket_minutes)
+                    advance = _advance(bar, tab.name)
+                    summary.rows[tab.name] = _write_tab(book, con, tab, event, window, advance)
+            _write_report_info(book, con, tabs, summary)
             book.close()
         os.replace(partial, out)  # the file appears whole, or not at all
     finally:
@@ -104,7 +105,9 @@ def busiest_event(db_path: Path) -> str:
     return found[0]
 
 
-def _check_writable(out: Path) -> None:
+def _check_out(out: Path) -> None:
+    if out.suffix.lower() != ".xlsx":
+        raise SmartSessionsError(f"--out {out} must end in .xlsx")
     folder = out.parent.resolve()
     if not folder.is_dir():
         raise SmartSessionsError(f"output folder {folder} does not exist")
@@ -117,12 +120,14 @@ def _check_writable(out: Path) -> None:
 def _find_event(con: duckdb.DuckDBPyConnection, db_path: Path, code: str) -> Event:
     built = con.execute(
         "select count(*) from information_schema.tables"
-        " where table_schema = 'marts' and table_name = 'event_apps'"
+        " where table_schema = 'marts' and table_name in ('event_apps', 'report_tabs')"
     ).fetchone()[0]
-    if not built:
+    if built < 2:
         raise SmartSessionsError(f"database {db_path} is not built yet: run `smartsessions build`")
     found = con.execute(
-        "select event_id, event_name, timezone from marts.event_apps where event_id = ?", [code]
+        "select event_id, event_name, timezone, bucket_minutes from marts.event_apps"
+        " where event_id = ?",
+        [code],
     ).fetchone()
     if found:
         return Event(*found)
@@ -134,69 +139,50 @@ def _find_event(con: duckdb.DuckDBPyConnection, db_path: Path, code: str) -> Eve
 
 
 def _rows(
-    con: duckdb.DuckDBPyConnection, tab: Tab, event: Event, extra: str = ""
+    con: duckdb.DuckDBPyConnection, tab: Tab, event: Event, window: Window, extra: str = ""
 ) -> Iterator[tuple]:
-    """The tab's rows in report order, a page at a time: DuckDB sorts one page, never the whole
-    tab, so memory stays flat however long the tab. report_order numbers an event app's rows
-    1, 2, 3, ... (tested), so a short page is the last."""
+    """The tab's rows in report order. A windowed tab is one query of the mart's SQL; a built
+    mart is read a page at a time, so DuckDB never sorts a whole tab: report_order numbers an
+    event app's rows 1, 2, 3, ... (tested), so a short page is the last."""
     columns = ", ".join(column.name for column in tab.columns) + extra
-    page = (
-        f"select {columns} from {tab.source} as tab_rows where event_id = ?"
-        " and report_order > ? and report_order <= ? order by report_order"
-    )
-    start, read = 0, PAGE_ROWS
+    select = f"select {columns} from {tab.source(window)} as tab_rows where event_id = $event_id"
+    if tab.source(window) != tab.relation:
+        cursor = con.execute(
+            f"{select} order by report_order", {"event_id": event.event_id, **window.parameters()}
+        )
+        while batch := cursor.fetchmany(FETCH_ROWS):
+            yield from batch
+        return
+    page = f"{select} and report_order > $first and report_order <= $last order by report_order"
+    first, read = 0, PAGE_ROWS
     while read == PAGE_ROWS:
-        cursor, read = con.execute(page, [event.event_id, start, start + PAGE_ROWS]), 0
+        bounds = {"event_id": event.event_id, "first": first, "last": first + PAGE_ROWS}
+        cursor, read = con.execute(page, bounds), 0
         while batch := cursor.fetchmany(FETCH_ROWS):
             read += len(batch)
             yield from batch
-        start += PAGE_ROWS
+        first += PAGE_ROWS
 
 
-def _headers(tab: Tab) -> list[tuple[str, str]]:
-    return [(column.header, column.data_type) for column in tab.columns]
-
-
-def _write_tab(book: ReportWorkbook, con, tab: Tab, event: Event, advance) -> int:
-    return book.write_tab(tab.name, _headers(tab), _rows(con, tab, event), advance).rows
-
-
-def _write_usage_graph(book: ReportWorkbook, con, tab: Tab, event: Event, advance):
-    """The Usage graph tab, noting where the top rooms' rows land for their charts."""
-    spans: dict[str, list[int]] = {}  # room name -> [first, last] data row ordinal
+def _write_tab(book: ReportWorkbook, con, tab: Tab, event: Event, window: Window, advance) -> int:
+    headers = [(column.header, column.data_type) for column in tab.columns]
+    if tab.model != USAGE_GRAPH_MODEL:
+        rows = _rows(con, tab, event, window)
+        return book.write_tab(tab.name, headers, rows, advance).rows
     names = [column.name for column in tab.columns]
-    room_name = names.index("room_name")
-    bucket_minutes = None
-
-    def shown(rows):
-        nonlocal bucket_minutes
-        for ordinal, (*row, room_rank, minutes) in enumerate(rows, start=1):
-            bucket_minutes = minutes
-            if room_rank <= CHARTED_ROOMS:
-                spans.setdefault(row[room_name], [ordinal, ordinal])[1] = ordinal
-            yield row
-
-    extra = ", room_rank, bucket_minutes"
-    written = book.write_tab(tab.name, _headers(tab), shown(_rows(con, tab, event, extra)), advance)
-    rooms = []
-    for name, (first, last) in spans.items():
-        sheet_index, first_row = book.locate(first)
-        last_sheet, last_row = book.locate(last)
-        if last_sheet != sheet_index:  # a room split over two sheets: chart its first part
-            last_row = book.max_rows + 1
-        rooms.append(ChartedRoom(name, sheet_index, first_row, last_row))
-    book.add_usage_charts(
-        written.sheets,
-        rooms,
-        name_column=room_name + 1,
-        join_column=names.index("join_count") + 1,
-        start_column=names.index("bucket_start") + 1,
+    chart = TimeChart(
+        key_column=names.index("room_name"),
+        x_column=names.index("bucket_start"),
+        y_columns=(names.index("join_count"), names.index("unique_user_count")),
+        y_title="Joins",
     )
-    return written.rows, bucket_minutes
+    rows = _rows(con, tab, event, window, extra=f", room_rank <= {CHARTED_ROOMS}")
+    return book.write_tab(tab.name, headers, rows, advance, chart).rows
 
 
-def _write_report_info(book: ReportWorkbook, con, summary: ExportSummary, bucket_minutes) -> None:
-    event = summary.event
+def _write_report_info(book: ReportWorkbook, con, tabs: list[Tab], summary: ExportSummary):
+    event, window, as_of = summary.event, summary.window, summary.data_as_of
+    open_end = "all history" if window.is_open else "open"
     left_out = con.execute(
         "select reason_description, record_count from marts.data_quality"
         " where event_id = ? order by reason_order",
@@ -206,10 +192,18 @@ def _write_report_info(book: ReportWorkbook, con, summary: ExportSummary, bucket
         ("Event id/short-code", event.event_id, "varchar"),
         ("Event name", event.event_name, "varchar"),
         ("Time zone", event.timezone, "varchar"),
-        ("Window from", summary.window.start or "all history", "date"),
-        ("Window to", summary.window.end or "all history", "date"),
-        ("Bucket minutes", bucket_minutes, "integer"),
+        ("Window from", window.start or open_end, "date"),
+        ("Window to", window.end or open_end, "date"),
+    ]
+    windowed = [tab.name for tab in tabs if tab.windowed_query is not None]
+    if not any(summary.rows[name] for name in windowed):
+        no_activity = f"No activity in {window.describe()}: the tabs list the rooms only"
+        items.append(("Activity", no_activity, "varchar"))
+    items += [
+        ("Bucket minutes", event.bucket_minutes, "integer"),
         ("Generated at (UTC)", datetime.now(UTC).replace(tzinfo=None), "timestamp"),
+        ("Data as of: last load (UTC)", as_of.last_load, "timestamp"),
+        ("Data as of: last successful build (UTC)", as_of.last_build, "timestamp"),
     ]
     items += [(f"Rows: {name}", count, "bigint") for name, count in summary.rows.items()]
     items += [(f"Left out: {reason}", count, "bigint") for reason, count in left_out]
@@ -219,9 +213,18 @@ def _write_report_info(book: ReportWorkbook, con, summary: ExportSummary, bucket
 def _progress_bar(enabled: bool):
     if not enabled:
         return nullcontext(None)
+    from rich.progress import Progress, TextColumn, TimeElapsedColumn
+
     return Progress(
         TextColumn("{task.description}"),
         TextColumn("{task.completed:,} rows"),
         TimeElapsedColumn(),
         transient=True,
     )
+
+
+def _advance(bar, description: str):
+    if bar is None:
+        return lambda rows: None
+    task = bar.add_task(description, total=None)
+    return lambda rows: bar.advance(task, rows)

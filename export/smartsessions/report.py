@@ -1,29 +1,17 @@
-"""The report's tabs as dbt defines them: which mart each tab is, its headers, and its rows' SQL.
+"""The report's tabs as the build left them in the database: no dbt at export time.
 
-Headers come from the marts' YAML (`meta.header` of each column), so they are written in one
-place. For a window, the tab marts are compiled with the window vars and their SQL is run as
-it is: the exporter never recomputes a tab, it reads what dbt says.
+Every tab mart saves, when it is built for all history, its tab's position and name, its
+columns with their workbook headers, and (for a windowed tab) its compiled SQL with the window's
+bounds as parameters (`macros/report_catalog.sql`). An export reads those rows and runs plain
+SQL, read-only: the tab definitions stay in the dbt models, one per tab.
 """
 
-import json
-import subprocess
-import sys
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
+
+import duckdb
 
 from smartsessions.errors import SmartSessionsError
-
-# The workbook's tabs, in order, and the mart behind each.
-TABS = (
-    ("High Level (detailed view)", "room_schedules"),
-    ("User by countries", "room_countries"),
-    ("Usage graph", "room_join_buckets"),
-    ("Usage (detailed view)", "room_user_entries"),
-    ("User engagement (high level)", "user_room_days"),
-    ("User engagement (bubble)", "user_bubbles"),
-    ("User engagement (teleport)", "user_teleports"),
-)
 
 
 @dataclass(frozen=True)
@@ -31,14 +19,6 @@ class Column:
     name: str
     header: str
     data_type: str
-
-
-@dataclass(frozen=True)
-class Tab:
-    name: str
-    model: str
-    columns: tuple[Column, ...]  # the tab's columns, in order
-    source: str  # a relation, or the compiled SQL of the windowed mart in parentheses
 
 
 @dataclass(frozen=True)
@@ -55,79 +35,40 @@ class Window:
             return "all history"
         return f"{self.start or '…'} to {self.end or '…'}"
 
-    def bounds(self) -> dict[str, str]:
-        """The window as dbt vars, an open end as the widest date (the same as no bound)."""
-        return {
-            "report_from": (self.start or date.min).isoformat(),
-            "report_to": (self.end or date.max).isoformat(),
-        }
+    def parameters(self) -> dict[str, date]:
+        """The window as the tab queries' parameters, an open end as the widest date."""
+        return {"report_from": self.start or date.min, "report_to": self.end or date.max}
 
 
-# The tab marts are compiled with these bounds, whatever the window, and the window's own
-# dates are put in their place: dbt re-parses the whole project when its vars change, so one
-# set of vars keeps every export on dbt's partial parse (seconds instead of a full parse).
-SENTINELS = Window().bounds()
+@dataclass(frozen=True)
+class Tab:
+    name: str
+    model: str
+    columns: tuple[Column, ...]  # the tab's columns, in order
+    relation: str  # the built mart (all history)
+    windowed_query: str | None  # the mart's SQL for any window; None when the window does not apply
+
+    def source(self, window: Window) -> str:
+        """What the tab's rows are read from: the mart, or its SQL when a window applies."""
+        if window.is_open or self.windowed_query is None:
+            return self.relation
+        return f"({self.windowed_query})"
 
 
-def compile_tabs(db_path: Path, window: Window) -> list[Tab]:
-    """Compile the seven tab marts and describe each tab, with its rows' SQL for `window`.
-
-    dbt runs in a child process: its parsed project would otherwise stay in the exporter's
-    memory for the whole export."""
-    child = subprocess.run(
-        [sys.executable, "-m", "smartsessions.report", str(db_path)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if child.returncode != 0:
-        last_line = (child.stderr.strip().splitlines() or ["no output"])[-1]
-        raise SmartSessionsError(f"dbt could not compile the report: {last_line}")
-    nodes = json.loads(child.stdout.strip().splitlines()[-1])
-    return [_tab(name, model, nodes[model], window) for name, model in TABS]
-
-
-def _compiled_nodes(db_path: Path) -> dict[str, dict]:
-    """What the exporter needs of each compiled tab mart, as plain data."""
-    from smartsessions.dbt_invoke import invoke_dbt
-
-    selected = " ".join(model for _, model in TABS)
-    args = ["compile", "--select", selected, "--vars", json.dumps(SENTINELS)]
-    result = invoke_dbt(db_path, args)
-    if not result.success:
-        raise SmartSessionsError(str(result.exception).strip().splitlines()[0])
-    return {
-        r.node.name: {
-            "columns": [
-                [column.name, column.meta["header"], column.data_type]
-                for column in r.node.columns.values()
-                if "header" in column.meta
-            ],
-            "schema": r.node.schema,
-            "relation": f'"{r.node.database}"."marts"."{r.node.alias}"',
-            "sql": r.node.compiled_code,
-        }
-        for r in result.result.results
-        if r.node.resource_type == "model"
-    }
-
-
-def _tab(name: str, model: str, node: dict, window: Window) -> Tab:
-    columns = tuple(Column(*column) for column in node["columns"])
-    windowed = node["schema"] == "report"  # the report_schema() macro: the window applies
-    if window.is_open or not windowed:
-        # the built all-history mart (a windowed mart builds into `marts` without a window)
-        source = node["relation"]
-    else:
-        sql = node["sql"]
-        for var, sentinel in SENTINELS.items():
-            sql = sql.replace(f"'{sentinel}'", f"'{window.bounds()[var]}'")
-        source = f"({sql})"
-    return Tab(name, model, columns, source)
-
-
-if __name__ == "__main__":  # the child process of compile_tabs
-    try:
-        print(json.dumps(_compiled_nodes(Path(sys.argv[1]))))
-    except SmartSessionsError as error:
-        sys.exit(str(error))
+def read_tabs(con: duckdb.DuckDBPyConnection) -> list[Tab]:
+    """The report's tabs in order, as the last build saved them."""
+    tabs = con.execute(
+        "select tab_name, model, relation, windowed_query from marts.report_tabs order by tab_order"
+    ).fetchall()
+    columns: dict[str, list[Column]] = {}
+    for model, name, header, data_type in con.execute(
+        "select model, column_name, header, data_type from marts.report_tab_columns"
+        " order by model, column_order"
+    ).fetchall():
+        columns.setdefault(model, []).append(Column(name, header, data_type))
+    if not tabs:
+        raise SmartSessionsError("the database has no report tabs: run `smartsessions build`")
+    return [
+        Tab(name, model, tuple(columns.get(model, ())), relation, query)
+        for name, model, relation, query in tabs
+    ]

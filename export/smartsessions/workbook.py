@@ -5,9 +5,11 @@ memory stays flat however many rows a tab has. The writer formats, it never comp
 value arrives as the marts hold it.
 """
 
+import textwrap
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from datetime import date, time
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from itertools import chain, islice
 from pathlib import Path
 
 import xlsxwriter
@@ -15,7 +17,6 @@ from xlsxwriter.worksheet import Worksheet
 
 EXCEL_MAX_DATA_ROWS = 1_048_575  # Excel's 1,048,576 rows, less the header
 SHEET_NAME_LIMIT = 31
-CHARTED_ROOMS = 20
 
 # Excel number formats by the marts' column types.
 NUMBER_FORMATS = {
@@ -24,24 +25,66 @@ NUMBER_FORMATS = {
     "timestamp": "yyyy-mm-dd hh:mm",
     "decimal(10, 2)": "0.00",
 }
-WIDTHS = {"date": 12, "time": 8, "timestamp": 17, "decimal(10, 2)": 10}
-CHART_SIZE = {"width": 680, "height": 283}  # pixels: 18 cm by 7.5 cm, one per 16 rows
+# Column widths in characters: what a formatted date or time needs; text and numbers are
+# measured on the first rows of the tab, within these bounds.
+FORMATTED_WIDTHS = {"date": 11, "time": 6, "timestamp": 17, "decimal(10, 2)": 8}
+WIDTH_SAMPLE_ROWS = 200
+MIN_WIDTH, MAX_WIDTH = 6, 50
+HEADER_LINE_POINTS = 15  # the height of one line of header text
+
+# Charts: one per charted key (a room), stacked beside the data.
+CHART_SIZE = {"width": 760, "height": 340}  # pixels
+CHART_ROWS = 18  # rows of 20 pixels each chart takes, with a gap
+CHART_LABELS = 8  # about this many labels on the time axis, so that they never overlap
+EXCEL_EPOCH = datetime(1899, 12, 30)
+TIME_STEPS = [
+    timedelta(minutes=m) for m in (15, 30, 60, 120, 180, 360, 720, 1440, 2880, 10080, 40320)
+]
+SERIES_STYLES = (  # the first series a solid line, the second dashed on top with other marks
+    {"line": {"width": 2.25, "color": "#1F77B4"}, "marker": {"type": "circle", "size": 5}},
+    {
+        "line": {"width": 1.5, "color": "#D62728", "dash_type": "dash"},
+        "marker": {"type": "diamond", "size": 6, "fill": {"none": True}},
+    },
+)
+
+
+@dataclass(frozen=True)
+class TimeChart:
+    """A line chart per key of a tab (a room): the `y_columns` against the date-times of
+    `x_column`. Rows with the same key are consecutive; each row given with a chart carries one
+    more value after its cells, true when its key is charted."""
+
+    key_column: int
+    x_column: int
+    y_columns: tuple[int, ...]
+    y_title: str
+
+
+@dataclass
+class _ChartedKey:
+    """Where one key's rows landed (XlsxWriter's rows, from 0), as runs of rows of one local
+    date each, and the span of their times."""
+
+    title: str
+    sheet: Worksheet
+    segments: list[list[int]]  # [first row, last row] of each date's rows
+    first_x: datetime
+    last_x: datetime
 
 
 @dataclass(frozen=True)
 class WrittenTab:
     sheets: list[Worksheet]
     rows: int
+    charts: int = 0
 
 
-@dataclass(frozen=True)
-class ChartedRoom:
-    """Where one room's rows of the Usage graph tab are (Excel's row numbers), for its chart."""
-
-    name: str
-    sheet_index: int
-    first_row: int
-    last_row: int
+@dataclass
+class _Layout:
+    headers: Sequence[tuple[str, str]]
+    widths: list[float]
+    formats: list = field(default_factory=list)
 
 
 class ReportWorkbook:
@@ -54,7 +97,9 @@ class ReportWorkbook:
             {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False},
         )
         self.max_rows = max_rows
-        self.header_format = self.book.add_format({"bold": True})
+        self.header_format = self.book.add_format(
+            {"bold": True, "text_wrap": True, "valign": "top", "bottom": 1}
+        )
         self.number_formats = {
             column_type: self.book.add_format({"num_format": number_format})
             for column_type, number_format in NUMBER_FORMATS.items()
@@ -69,82 +114,194 @@ class ReportWorkbook:
         headers: Sequence[tuple[str, str]],
         rows: Iterable[Sequence],
         on_batch: Callable[[int], None] = lambda rows: None,
-    ) -> "WrittenTab":
+        chart: TimeChart | None = None,
+    ) -> WrittenTab:
         """Write a tab of (header, column type) columns, on more than one sheet when the rows
-        do not fit on one."""
-        sheets = []
+        do not fit on one; with `chart`, a chart per charted key beside its rows."""
+        rows = iter(rows)
+        sample = list(islice(rows, WIDTH_SAMPLE_ROWS))
+        layout = _Layout(headers, _widths(headers, sample))
+        layout.formats = [self.number_formats.get(column_type) for _, column_type in headers]
+        sheets: list[Worksheet] = []
+        charted: dict[str, _ChartedKey] = {}
         written = self.max_rows  # start a sheet on the first row
         count = 0
-        formats = [self.number_formats.get(column_type) for _, column_type in headers]
-        for count, row in enumerate(rows, start=1):
+        width = len(headers)
+        for count, row in enumerate(chain(sample, rows), start=1):
             if written == self.max_rows:
-                sheets.append(self._new_sheet(_sheet_name(name, len(sheets) + 1), headers))
+                sheets.append(self._new_sheet(_sheet_name(name, len(sheets) + 1), layout))
                 written = 0
             written += 1
             sheet = sheets[-1]
-            for column, (value, cell_format) in enumerate(zip(row, formats, strict=True)):
+            for column, (value, cell_format) in enumerate(
+                zip(row[:width], layout.formats, strict=True)
+            ):
                 _write_cell(sheet, written, column, value, cell_format)
+            if chart and row[width]:
+                _note_charted_row(charted, chart, sheet, written, row)
             if count % 10_000 == 0:
                 on_batch(10_000)
         if not sheets:  # an empty tab still has its header
-            sheets.append(self._new_sheet(name, headers))
+            sheets.append(self._new_sheet(name, layout))
             written = 0
         for index, sheet in enumerate(sheets):
             data_rows = written if index == len(sheets) - 1 else self.max_rows
-            sheet.autofilter(0, 0, data_rows, len(headers) - 1)
-        return WrittenTab(sheets, count)
+            sheet.autofilter(0, 0, data_rows, width - 1)
+        if chart:
+            self._add_time_charts(chart, headers, charted.values(), layout)
+        return WrittenTab(sheets, count, len(charted))
 
     def write_info(self, name: str, items: Sequence[tuple[str, object, str]]) -> None:
         """A two-column Item / Value tab of (item, value, value's column type) rows."""
-        sheet = self._new_sheet(name, [("Item", "varchar"), ("Value", "varchar")])
+        headers = [("Item", "varchar"), ("Value", "varchar")]
+        sample = [(item, value) for item, value, _ in items]
+        widths = _widths(headers, sample, max_width=100)  # labels are never cut
+        for _, value, value_type in items:
+            if value_type in FORMATTED_WIDTHS and not isinstance(value, str):
+                widths[1] = max(widths[1], FORMATTED_WIDTHS[value_type] + 2)
+        sheet = self._new_sheet(name, _Layout(headers, widths))
         for row, (item, value, value_type) in enumerate(items, start=1):
             _write_cell(sheet, row, 0, item, None)
             _write_cell(sheet, row, 1, value, self.number_formats.get(value_type))
         sheet.autofilter(0, 0, len(items), 1)
 
-    def add_usage_charts(
-        self,
-        sheets: list[Worksheet],
-        rooms: Sequence[ChartedRoom],
-        name_column: int,
-        join_column: int,
-        start_column: int,
-    ) -> None:
-        """A line chart per room beside the Usage graph data: joins and unique joins over time.
-        Columns are counted from 1, as Excel's row numbers are."""
-        for position, room in enumerate(rooms):
-            sheet = sheets[room.sheet_index]
-            first, last = room.first_row - 1, room.last_row - 1  # XlsxWriter counts from 0
-            chart = self.book.add_chart({"type": "line"})
-            # The title is the room's name cell (its text cached): a literal title that looks
-            # like a cell reference would be taken for one.
-            title = [sheet.name, first, name_column - 1]
-            chart.set_title({"name": title, "data": [room.name]})
-            chart.set_y_axis({"name": "Joins"})
-            # A text axis: one point per bucket, as a date axis would pile them on their day.
-            chart.set_x_axis({"num_format": NUMBER_FORMATS["timestamp"], "text_axis": True})
-            chart.set_size(CHART_SIZE)
-            categories = [sheet.name, first, start_column - 1, last, start_column - 1]
-            for column, title in (
-                (join_column, "Total Users Join"),
-                (join_column + 1, "Total Unique User Join"),
-            ):
-                values = [sheet.name, first, column - 1, last, column - 1]
-                chart.add_series({"name": title, "categories": categories, "values": values})
-            sheet.insert_chart(position * 16, start_column + 1, chart)
-
-    def locate(self, ordinal: int) -> tuple[int, int]:
-        """The sheet index and row number where a tab's `ordinal`-th data row (from 1) lands."""
-        return (ordinal - 1) // self.max_rows, (ordinal - 1) % self.max_rows + 2
-
-    def _new_sheet(self, name: str, headers: Sequence[tuple[str, str]]) -> Worksheet:
+    def _new_sheet(self, name: str, layout: _Layout) -> Worksheet:
         sheet = self.book.add_worksheet(name)
         sheet.freeze_panes(1, 0)
-        for column, (header, column_type) in enumerate(headers):
-            width = max(len(header) + 2, WIDTHS.get(column_type, 14))
-            sheet.set_column(column, column, min(width, 40))
+        # Printed: landscape, one page wide, the header on every page.
+        sheet.set_landscape()
+        sheet.fit_to_pages(1, 0)
+        sheet.repeat_rows(0)
+        lines = 1
+        for column, ((header, _), width) in enumerate(
+            zip(layout.headers, layout.widths, strict=True)
+        ):
+            sheet.set_column(column, column, width)
             sheet.write_string(0, column, header, self.header_format)
+            lines = max(lines, len(textwrap.wrap(header, max(int(width) - 1, 1))))
+        sheet.set_row(0, HEADER_LINE_POINTS * lines)
         return sheet
+
+    def _add_time_charts(
+        self,
+        chart: TimeChart,
+        headers: Sequence[tuple[str, str]],
+        keys: Iterable[_ChartedKey],
+        layout: _Layout,
+    ) -> None:
+        placed: dict[str, int] = {}  # charts already on each sheet
+        beside = len(headers) + 1  # one empty column after the data
+        for key in keys:
+            sheet = key.sheet
+            line = self.book.add_chart({"type": "scatter", "subtype": "straight_with_markers"})
+            # The title is the key's cell (its text cached): a literal title that looks like a
+            # cell reference would be taken for one.
+            line.set_title(
+                {
+                    "name": [sheet.name, key.segments[0][0], chart.key_column],
+                    "data": [key.title],
+                    "name_font": {"size": 12},
+                }
+            )
+            step = _time_step(key.first_x, key.last_x)
+            line.set_x_axis(
+                {
+                    "num_format": NUMBER_FORMATS["timestamp"],
+                    "min": _excel_days(_floor(key.first_x, step)),
+                    "max": _excel_days(_floor(key.last_x, step) + step),
+                    "major_unit": step / timedelta(days=1),
+                    "num_font": {"rotation": -45, "size": 8},
+                    "major_gridlines": {"visible": True, "line": {"color": "#E0E0E0"}},
+                }
+            )
+            line.set_y_axis(
+                {
+                    "name": chart.y_title,
+                    "min": 0,
+                    "num_format": "0",
+                    "major_gridlines": {"visible": True, "line": {"color": "#E0E0E0"}},
+                }
+            )
+            # A series per local date, so that the line stops where a day's buckets end (the
+            # night between two days is a gap); the legend names the first day's series only.
+            for first, last in key.segments:
+                x_values = [sheet.name, first, chart.x_column, last, chart.x_column]
+                for column, style in zip(chart.y_columns, SERIES_STYLES, strict=False):
+                    line.add_series(
+                        {
+                            "name": [sheet.name, 0, column],
+                            "categories": x_values,
+                            "values": [sheet.name, first, column, last, column],
+                            **style,
+                        }
+                    )
+            series = len(key.segments) * len(chart.y_columns)
+            shown = len(chart.y_columns)
+            line.set_legend({"position": "bottom", "delete_series": list(range(shown, series))})
+            line.set_size(CHART_SIZE)
+            position = placed.get(sheet.name, 0)
+            placed[sheet.name] = position + 1
+            sheet.insert_chart(position * CHART_ROWS, beside, line)
+
+
+def _note_charted_row(
+    charted: dict[str, _ChartedKey], chart: TimeChart, sheet: Worksheet, row: int, values
+) -> None:
+    """Extend the charted key's rows by this one; a key split over two sheets is charted on its
+    first part."""
+    key, x = values[chart.key_column], values[chart.x_column]
+    found = charted.get(key)
+    if found is None:
+        charted[key] = _ChartedKey(key, sheet, [[row, row]], x, x)
+    elif found.sheet is sheet:
+        if x.date() == found.last_x.date():
+            found.segments[-1][1] = row
+        else:
+            found.segments.append([row, row])
+        found.last_x = x
+
+
+def _excel_days(moment: datetime) -> float:
+    """A date-time as Excel stores it: days since 1899-12-30."""
+    return (moment - EXCEL_EPOCH) / timedelta(days=1)
+
+
+def _floor(moment: datetime, step: timedelta) -> datetime:
+    """The moment floored to a whole number of steps since its midnight (whole days since the
+    epoch for steps of a day or more), so that the axis' labels fall on round times."""
+    if step >= timedelta(days=1):
+        return EXCEL_EPOCH + (moment - EXCEL_EPOCH) // step * step
+    midnight = datetime.combine(moment.date(), datetime.min.time())
+    return midnight + (moment - midnight) // step * step
+
+
+def _time_step(first: datetime, last: datetime) -> timedelta:
+    """The smallest of the usual steps that puts at most CHART_LABELS labels on the axis."""
+    span = last - first
+    return next((step for step in TIME_STEPS if span / step <= CHART_LABELS), TIME_STEPS[-1])
+
+
+def _widths(
+    headers: Sequence[tuple[str, str]], sample: Sequence[Sequence], max_width: int = MAX_WIDTH
+) -> list[float]:
+    """Each column's width from its content: the longest value among the sample rows (dates
+    and times by their format), within bounds; the header wraps to fit, never widens it."""
+    widths = []
+    for column, (header, column_type) in enumerate(headers):
+        longest = FORMATTED_WIDTHS.get(column_type, 0)
+        if not longest:
+            longest = max((_shown_length(row[column]) for row in sample), default=0)
+        longest_word = max((len(word) for word in header.split()), default=0)
+        widths.append(min(max(longest, longest_word, MIN_WIDTH), max_width) + 2)
+    return widths
+
+
+def _shown_length(value) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, float):
+        return len(f"{value:,.2f}")
+    return len(str(value))
 
 
 def _write_cell(sheet: Worksheet, row: int, column: int, value, cell_format) -> None:

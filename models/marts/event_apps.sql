@@ -1,5 +1,5 @@
 -- Every event app with its time zone and how busy it is: what the exporter looks an event
--- code up in, and what the Report info tab prints.
+-- code up in, and what the Report info tab prints (with the Usage graph's bucket width).
 with
 
 event_apps as (
@@ -36,7 +36,8 @@ select
     event_apps.event_name,
     event_apps.timezone,
     coalesce(room_counts.room_count, 0) as room_count,
-    coalesce(join_counts.join_count, 0) as join_count
+    coalesce(join_counts.join_count, 0) as join_count,
+    {{ var('bucket_minutes') }} as bucket_minutes
 from event_apps
 left join room_counts on event_apps.event_id = room_counts.event_id
 left join join_counts on event_apps.event_id = join_counts.event_id

@@ -33,3 +33,18 @@ def another_process_holding():
             holder.wait()
 
     return holding
+
+
+@pytest.fixture(scope="session")
+def generated_db(tmp_path_factory) -> Path:
+    """A generated scale-1 delivery (five event apps), loaded and built."""
+    from smartsessions.build import run_build
+    from smartsessions.generate import generate_delivery
+    from smartsessions.load import load_delivery
+
+    folder = tmp_path_factory.mktemp("generated")
+    generate_delivery(folder / "delivery", scale=1, seed=7)
+    db = folder / "generated.duckdb"
+    load_delivery(db, folder / "delivery")
+    run_build(db)
+    return db

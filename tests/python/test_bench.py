@@ -42,6 +42,8 @@ def test_bench_runs_at_scale_one_and_writes_its_json(tmp_path):
         "build data work",
         "export all history",
         "export one day",
+        "export floor, all history",
+        "export floor, one day",
         "baseline (seven tabs, one event)",
         "baseline, every event",
         "pandas.to_excel, xlsxwriter",
@@ -56,4 +58,7 @@ def test_bench_runs_at_scale_one_and_writes_its_json(tmp_path):
     big_tab = figures["big_tab"]["by_rows"]
     assert big_tab["3000"]["sheets"] == {"Usage (detailed view)": 3000}
     assert big_tab["300"]["sheets"] == {"Usage (detailed view)": 300}
-    assert len(figures["targets"]) == 10
+    assert len(figures["targets"]) == 12
+    latency = figures["scales"]["1"]["latency"]
+    assert (latency["exports"], latency["parallel"]) == (20, 4)
+    assert 0 < latency["p50"] <= latency["p95"]

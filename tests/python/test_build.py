@@ -48,5 +48,5 @@ def test_a_locked_database_is_one_line_on_stderr(tmp_path, another_process_holdi
         result = CliRunner().invoke(app, ["--db", str(db), "build"])
     assert result.exit_code == 1
     assert result.stderr.startswith("error: database ")
-    assert "locked by another process" in result.stderr
+    assert "is in use by another process" in result.stderr
     assert result.stderr.count("\n") == 1

@@ -2,8 +2,13 @@
 and the workbook is read back. Every expected value below is worked out by hand from those
 files (London: clocks go forward on 2026-03-29 at 01:00 UTC)."""
 
+import json
+import shutil
+import subprocess
+import sys
 import zipfile
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -14,14 +19,32 @@ from typer.testing import CliRunner
 from smartsessions.build import run_build
 from smartsessions.cli import app
 from smartsessions.dbt_invoke import invoke_dbt
+from smartsessions.errors import SmartSessionsError
 from smartsessions.export import export_report
 from smartsessions.load import load_delivery
-from smartsessions.report import TABS, Window
+from smartsessions.report import Window
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "delivery"
 FORMULA_ROOM = '=HYPERLINK("http://x","y")'
 LOUNGE = "Café Zürich \u2013 Lounge"  # an en dash: non-ASCII on purpose
-TAB_NAMES = [name for name, _ in TABS]
+TAB_NAMES = [
+    "High Level (detailed view)",
+    "User by countries",
+    "Usage graph",
+    "Usage (detailed view)",
+    "User engagement (high level)",
+    "User engagement (bubble)",
+    "User engagement (teleport)",
+]
+# The windowed tabs, each with its mart (report-sheets.md: every tab but the first).
+WINDOWED_MARTS = {
+    "User by countries": "room_countries",
+    "Usage graph": "room_join_buckets",
+    "Usage (detailed view)": "room_user_entries",
+    "User engagement (high level)": "user_room_days",
+    "User engagement (bubble)": "user_bubbles",
+    "User engagement (teleport)": "user_teleports",
+}
 
 
 @pytest.fixture(scope="module")
@@ -214,21 +237,109 @@ def test_a_window_keeps_its_days_and_every_room(windowed):
     assert info["Window to"] == datetime(2026, 3, 30)
 
 
-def test_a_windowed_dbt_build_gives_the_exporters_numbers(built_db, windowed):
-    """`dbt build --vars` writes the windowed marts to `report`, leaving `marts` whole, and
-    they hold what the windowed export wrote."""
-    window = '{"report_from": "2026-03-30", "report_to": "2026-03-30"}'
-    assert invoke_dbt(built_db, ["build", "--select", "marts", "--vars", window]).success
+def as_cell(value):
+    """A value as openpyxl reads its cell back: dates are date-times, decimals floats."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return datetime.combine(value, time())
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+@pytest.mark.parametrize(
+    "window",
+    [
+        Window(date(2026, 3, 29), date(2026, 3, 29)),  # the day the clocks went forward
+        Window(date(2026, 3, 30), None),
+        Window(None, date(2026, 3, 29)),
+    ],
+    ids=str,
+)
+def test_a_windowed_export_has_the_cells_of_the_windowed_dbt_build(built_db, tmp_path, window):
+    """`dbt build --vars` writes the windowed marts to `report`, leaving `marts` whole; the
+    export, which runs the SQL the build saved, writes the same cells for every windowed tab."""
+    out = tmp_path / "windowed.xlsx"
+    export_report(built_db, "LDN26", out, window)
+    book = load_workbook(out)
+    bounds = {"report_from": str(window.start or ""), "report_to": str(window.end or "")}
+    args = ["build", "--select", "marts", "--vars", json.dumps(bounds)]
+    assert invoke_dbt(built_db, args).success
     with duckdb.connect(str(built_db), read_only=True) as con:
-        windowed_rows = con.execute(
-            "select event_id, room_name, privacy_flag, user_id, attendee_name, entry_count"
-            " from report.room_user_entries where event_id = 'LDN26' order by report_order"
-        ).fetchall()
+        for tab, model in WINDOWED_MARTS.items():
+            header_columns = con.execute(
+                "select string_agg(column_name, ', ' order by column_order)"
+                " from marts.report_tab_columns where model = ?",
+                [model],
+            ).fetchone()[0]
+            built = con.execute(
+                f"select {header_columns} from report.{model}"
+                " where event_id = 'LDN26' order by report_order"
+            ).fetchall()
+            assert [tuple(map(as_cell, row)) for row in built] == values(book[tab])[1:], tab
         all_history = con.execute(
             "select count(*) from marts.room_user_entries where event_id = 'LDN26'"
         ).fetchone()[0]
-    assert windowed_rows == values(windowed["Usage (detailed view)"])[1:]
     assert all_history == 4
+
+
+def test_the_export_never_loads_dbt_nor_starts_a_process(built_db, tmp_path):
+    script = f"""
+import subprocess, sys
+from pathlib import Path
+from smartsessions.errors import SmartSessionsError
+from smartsessions.export import export_report
+def refuse(*args, **kwargs):
+    raise AssertionError("the export started a process")
+subprocess.Popen.__init__ = refuse
+export_report(Path({str(built_db)!r}), "LDN26", Path({str(tmp_path / "x.xlsx")!r}))
+print(sorted(name for name in sys.modules if name.split(".")[0] == "dbt"))
+"""
+    child = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert (child.returncode, child.stdout, child.stderr) == (0, "[]\n", "")
+
+
+def test_report_info_says_when_the_data_is_from(workbook, built_db):
+    info = dict(values(workbook["Report info"])[1:])
+    with duckdb.connect(str(built_db), read_only=True) as con:
+        loaded, built = con.execute(
+            "select"
+            " (select cast(max(_loaded_at) at time zone 'UTC' as timestamp) from raw.loaded_files),"
+            " (select max(finished_at) from marts.build_runs where status = 'success'"
+            "  and report_from is null and report_to is null)"
+        ).fetchone()
+    # Excel keeps date-times to the millisecond
+    assert abs(info["Data as of: last load (UTC)"] - loaded) < timedelta(milliseconds=1)
+    assert info["Data as of: last successful build (UTC)"] == built
+    assert "Activity" not in info
+
+
+def test_a_window_without_activity_says_so(built_db, tmp_path):
+    out = tmp_path / "quiet-days.xlsx"
+    summary = export_report(built_db, "LDN26", out, Window(date(2027, 1, 1), date(2027, 1, 31)))
+    assert set(summary.rows.values()) == {0, 2}  # the two rooms, nothing else
+    info = dict(values(load_workbook(out)["Report info"])[1:])
+    assert info["Activity"] == (
+        "No activity in 2027-01-01 to 2027-01-31: the tabs list the rooms only"
+    )
+    assert info["Bucket minutes"] == 15  # never an empty cell
+
+
+def test_after_a_failed_build_the_export_warns_that_the_marts_are_older(built_db, tmp_path):
+    db = tmp_path / "failed.duckdb"
+    shutil.copy(built_db, db)
+    with duckdb.connect(str(db)) as con:  # a raw table that no longer fits its staging model
+        con.execute("alter table raw.room_leaves rename column user_id to person_id")
+    with pytest.raises(SmartSessionsError, match="stg_room_leaves"):
+        run_build(db)
+    out = tmp_path / "report.xlsx"
+    result = CliRunner().invoke(
+        app, ["--db", str(db), "export", "--event", "LDN26", "--out", str(out)]
+    )
+    assert result.exit_code == 0
+    assert result.stderr.startswith(
+        "warning: the last build failed: the marts are from the previous successful build"
+    )
+    assert len(result.stderr.splitlines()) == 1
 
 
 def test_user_errors_are_one_line_and_write_nothing(built_db, tmp_path):
@@ -249,6 +360,14 @@ def test_user_errors_are_one_line_and_write_nothing(built_db, tmp_path):
             "error: --from '30/03/2026' is not a date YYYY-MM-DD",
         ),
     ]
+    not_xlsx = runner.invoke(
+        app,
+        ["--db", str(built_db), "export", "--event", "LDN26", "--out", str(tmp_path / "r.xls")],
+    )
+    assert (not_xlsx.exit_code, not_xlsx.stderr) == (
+        1,
+        f"error: --out {tmp_path / 'r.xls'} must end in .xlsx\n",
+    )
     for args, message in cases:
         result = export(*args)
         assert (result.exit_code, result.stderr) == (1, message + "\n")
@@ -283,8 +402,7 @@ def test_tabs_read_in_short_pages_are_the_same(built_db, tmp_path, monkeypatch):
 
     def values(path):
         book = load_workbook(path)
-        tabs = [name for name, _ in TABS]
-        return {name: list(book[name].iter_rows(values_only=True)) for name in tabs}
+        return {name: list(book[name].iter_rows(values_only=True)) for name in TAB_NAMES}
 
     assert values(paged) == values(whole)
     assert len(values(paged)["Usage graph"]) == 1 + 15  # more rows than pages of 2

@@ -576,7 +576,7 @@ def test_a_locked_database_is_a_user_error(delivery, db, another_process_holding
     write(delivery / "rooms.jsonl", jsonl(ROOM))
     with (
         another_process_holding(db),
-        pytest.raises(SmartSessionsError, match="locked by another process"),
+        pytest.raises(SmartSessionsError, match="is in use by another process"),
     ):
         load_delivery(db, delivery)
 

@@ -13,7 +13,19 @@ import pytest
 from typer.testing import CliRunner
 
 from smartsessions.cli import app
-from smartsessions.report import TABS
+
+TABS = [
+    "High Level (detailed view)",
+    "User by countries",
+    "Usage graph",
+    "Usage (detailed view)",
+    "User engagement (high level)",
+    "User engagement (bubble)",
+    "User engagement (teleport)",
+    "Report info",
+]
+# The rendered pages and charts are kept here to be looked at.
+RENDERED = Path(__file__).parents[2] / "target" / "render"
 
 SOFFICE = shutil.which("soffice")
 pytestmark = pytest.mark.skipif(
@@ -55,17 +67,25 @@ def convert(workbook: str, to: str, outdir) -> Path:
     return outdir / Path(workbook).with_suffix(f".{to}").name
 
 
-def test_libreoffice_renders_every_tab_as_pdf(demo_workbook):
+def test_libreoffice_prints_every_tab_on_landscape_pages(demo_workbook):
     folder, workbook = demo_workbook
-    pdf = convert(workbook, "pdf", folder / "pdf").read_bytes()
+    pdf_path = convert(workbook, "pdf", folder / "pdf")
+    pdf = pdf_path.read_bytes()
     pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
-    assert pages >= len(TABS) + 1  # at least a page per tab
+    assert pages >= len(TABS)  # at least a page per tab
+    boxes = re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)", pdf)
+    assert boxes and all(float(width) > float(height) for width, height in boxes)
+    RENDERED.mkdir(parents=True, exist_ok=True)
+    shutil.copy(pdf_path, RENDERED / "demo.pdf")
 
 
 def test_libreoffice_shows_every_tab_and_the_charts(demo_workbook):
     folder, workbook = demo_workbook
     html = convert(workbook, "html", folder / "html").read_text(encoding="utf-8")
-    for name in [*(name for name, _ in TABS), "Report info"]:
+    for name in TABS:
         assert name in html
-    charts = list((folder / "html").glob("*.png"))
+    charts = sorted((folder / "html").glob("*.png"))
     assert len(charts) >= 1
+    RENDERED.mkdir(parents=True, exist_ok=True)
+    for chart in charts:
+        shutil.copy(chart, RENDERED / chart.name)

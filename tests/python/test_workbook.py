@@ -7,7 +7,7 @@ from decimal import Decimal
 from openpyxl import load_workbook
 from openpyxl.utils.escape import unescape
 
-from smartsessions.workbook import ChartedRoom, ReportWorkbook
+from smartsessions.workbook import ReportWorkbook, TimeChart
 
 HEADERS = [("Name", "varchar"), ("Count", "bigint"), ("Day", "date"), ("At", "timestamp")]
 
@@ -37,7 +37,6 @@ def test_a_long_tab_continues_on_more_sheets_with_the_header(tmp_path):
         ["Name", "row 6"],
     ]
     assert [sheet.auto_filter.ref for sheet in saved.worksheets] == ["A1:D4", "A1:D4", "A1:D2"]
-    assert book.locate(7) == (2, 2)  # the 7th row: third sheet, first row under the header
 
 
 def test_an_empty_tab_keeps_its_header(tmp_path):
@@ -71,18 +70,90 @@ def test_cells_are_typed_and_formula_looking_text_stays_text(tmp_path):
     assert "<f>" not in xml  # no cell is a formula
 
 
-def test_charts_sit_beside_the_data(tmp_path):
+def test_widths_come_from_the_content_and_headers_wrap(tmp_path):
     book = ReportWorkbook(tmp_path / "out.xlsx")
-    written = book.write_tab("Usage graph", HEADERS, rows(4))
-    room = ChartedRoom("Main Stage!A1", 0, 2, 5)  # a name that looks like a cell reference
-    book.add_usage_charts(written.sheets, [room], name_column=1, join_column=2, start_column=4)
+    headers = [("Room name", "varchar"), ("Total Unique User Join", "bigint"), ("At", "timestamp")]
+    long_name = "A room with a name of forty characters.."
+    book.write_tab(
+        "Widths", headers, [("Hall", 3, None), (long_name, 12, None), ("x" * 90, 1, None)]
+    )
     book.close()
+    sheet = load_workbook(tmp_path / "out.xlsx")["Widths"]
+    widths = [sheet.column_dimensions[column].width for column in "ABC"]
+    # the longest text capped at 50 (+2), a short number as wide as the header's longest word
+    # ("Unique", 6, +2), a date-time as wide as its format (16 characters, +3)
+    assert [round(width) for width in widths] == [53, 9, 20]
+    assert sheet["B1"].alignment.wrap_text
+    assert sheet.row_dimensions[1].height == 4 * 15  # "Total / Unique / User / Join" in 7
+
+
+def test_every_tab_prints_landscape_one_page_wide_with_its_header(tmp_path):
+    book = ReportWorkbook(tmp_path / "out.xlsx", max_rows=3)
+    book.write_tab("Tab", HEADERS, rows(5))
+    book.write_info("Report info", [("Event name", "London Summit", "varchar")])
+    book.close()
+    saved = load_workbook(tmp_path / "out.xlsx")
+    assert saved.sheetnames == ["Tab", "Tab 2", "Report info"]
+    for sheet in saved.worksheets:
+        assert sheet.page_setup.orientation == "landscape"
+        assert (sheet.page_setup.fitToWidth or 1, sheet.page_setup.fitToHeight) == (1, 0)
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage
+        assert sheet.print_title_rows == "$1:$1"
+
+
+def test_report_info_labels_are_never_cut(tmp_path):
+    label = "Left out: record that broke the landing contract (kept in raw.rejected_records)"
+    book = ReportWorkbook(tmp_path / "out.xlsx")
+    book.write_info(
+        "Report info", [(label, 3, "bigint"), ("At", datetime(2026, 3, 29), "timestamp")]
+    )
+    book.close()
+    sheet = load_workbook(tmp_path / "out.xlsx")["Report info"]
+    assert sheet.column_dimensions["A"].width >= len(label)
+    assert sheet.column_dimensions["B"].width >= len("2026-03-29 00:00")
+
+
+def test_charts_sit_beside_the_data_on_a_time_axis_with_a_series_per_day(tmp_path):
+    """Rows of one room over two local dates, the last column saying it is charted: one
+    scatter chart, its x axis date-times, the line broken between the dates."""
+    headers = [
+        ("Room name", "varchar"),
+        ("Total Users Join", "bigint"),
+        ("Total Unique User Join", "bigint"),
+        ("Start", "timestamp"),
+    ]
+    room = "Main Stage!A1"  # a name that looks like a cell reference
+    data = [
+        (room, 3, 2, datetime(2026, 3, 29, 9, 0), True),
+        (room, 0, 0, datetime(2026, 3, 29, 9, 15), True),
+        (room, 1, 1, datetime(2026, 3, 31, 10, 0), True),
+        ("Not charted", 1, 1, datetime(2026, 3, 29, 9, 0), False),
+    ]
+    book = ReportWorkbook(tmp_path / "out.xlsx")
+    chart = TimeChart(key_column=0, x_column=3, y_columns=(1, 2), y_title="Joins")
+    written = book.write_tab("Usage graph", headers, data, chart=chart)
+    book.close()
+    assert (written.rows, written.charts) == (4, 1)
     with zipfile.ZipFile(tmp_path / "out.xlsx") as package:
-        chart = package.read("xl/charts/chart1.xml").decode()
+        assert [n for n in package.namelist() if n.startswith("xl/charts/")] == [
+            "xl/charts/chart1.xml"
+        ]
+        chart_xml = package.read("xl/charts/chart1.xml").decode()
         drawing = package.read("xl/drawings/drawing1.xml").decode()
+    assert "<c:scatterChart>" in chart_xml
     # the title is the room's name cell, its text cached as it is
-    assert "<c:f>'Usage graph'!$A$2</c:f>" in chart and "<c:v>Main Stage!A1</c:v>" in chart
-    assert "Total Users Join" in chart and "Total Unique User Join" in chart
-    assert "'Usage graph'!$B$2:$B$5" in chart and "'Usage graph'!$D$2:$D$5" in chart
+    assert "<c:f>'Usage graph'!$A$2</c:f>" in chart_xml and "<c:v>Main Stage!A1</c:v>" in chart_xml
+    # series named by their header cells, in full; a series per local date and count
+    assert chart_xml.count("<c:f>'Usage graph'!$B$1</c:f>") == 2
+    assert chart_xml.count("<c:f>'Usage graph'!$C$1</c:f>") == 2
+    assert "<c:xVal><c:numRef><c:f>'Usage graph'!$D$2:$D$3</c:f>" in chart_xml
+    assert "<c:yVal><c:numRef><c:f>'Usage graph'!$C$4</c:f>" in chart_xml
+    # the legend shows the first day's two series only
+    assert chart_xml.count("<c:legendEntry>") == 2
+    # the time axis: 49 hours of data, so a label every 12 hours, from 2026-03-29 00:00 (Excel
+    # day 46110) to 2026-03-31 12:00 (46112.5), date-times shown as such; counts from 0
+    assert '<c:min val="46110.0"/>' in chart_xml and '<c:max val="46112.5"/>' in chart_xml
+    assert '<c:majorUnit val="0.5"/>' in chart_xml
+    assert 'formatCode="yyyy-mm-dd hh:mm"' in chart_xml and '<c:min val="0"/>' in chart_xml
     # column F (from 0): one empty column after the data
     assert "<xdr:from><xdr:col>5</xdr:col>" in drawing

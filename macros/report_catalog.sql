@@ -1,0 +1,108 @@
+{#- What the exporter needs to write a report without dbt, kept in the database by the build:
+
+    - marts.report_tabs: each tab's position and name (the model's `meta.report_tab`), the mart
+      it reads and, for a windowed tab, the mart's compiled SQL with the window's bounds as the
+      parameters $report_from and $report_to;
+    - marts.report_tab_columns: each tab's columns in order, with their workbook headers
+      (`meta.header`) and types;
+    - marts.build_runs: every `dbt build` / `dbt run` with its outcome, for "data as of".
+
+    A tab mart saves its own rows in a post-hook, so a build of any selection keeps them in
+    step with the marts; a windowed build (report_from / report_to set) saves nothing. -#}
+
+{% macro create_report_catalog() %}
+    create schema if not exists marts;
+    create table if not exists marts.report_tabs (
+        tab_order integer,
+        tab_name varchar,
+        model varchar,
+        relation varchar,
+        windowed_query varchar,
+        saved_at timestamp
+    );
+    create table if not exists marts.report_tab_columns (
+        model varchar,
+        column_order integer,
+        column_name varchar,
+        header varchar,
+        data_type varchar
+    );
+    create table if not exists marts.build_runs (
+        invocation_id varchar,
+        command varchar,
+        report_from varchar,
+        report_to varchar,
+        started_at timestamp,
+        finished_at timestamp,
+        status varchar
+    )
+{% endmacro %}
+
+{% macro save_report_tab() %}
+    {%- set tab = model.config.get('meta', {}).get('report_tab') -%}
+    {%- if not execute or tab is none or report_window_bound('report_from')
+        or report_window_bound('report_to') -%}
+        {{ return('') }}
+    {%- endif -%}
+    {#- Relations without the database name: the file that holds them may be a copy. -#}
+    {%- set relation = this.include(database=false) | string -%}
+    {#- Jinja's loops scope their variables: the query is rewritten through a namespace. -#}
+    {%- set rewritten = namespace(
+        query=model.compiled_code | replace('"' ~ this.database ~ '".', ''), windowed=false
+    ) -%}
+    {%- for name, sentinel in report_window_sentinels().items() -%}
+        {%- set bound = "cast('" ~ sentinel ~ "' as date)" -%}
+        {%- set rewritten.windowed = rewritten.windowed or bound in rewritten.query -%}
+        {%- set rewritten.query = rewritten.query | replace(bound, "cast($" ~ name ~ " as date)") -%}
+    {%- endfor %}
+    delete from marts.report_tabs where model = '{{ this.identifier }}';
+    insert into marts.report_tabs values (
+        {{ tab.order }},
+        '{{ tab.name | replace("'", "''") }}',
+        '{{ this.identifier }}',
+        '{{ relation | replace("'", "''") }}',
+        {% if rewritten.windowed %}'{{ rewritten.query | replace("'", "''") }}'{% else %}null{% endif %},
+        cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as timestamp)
+    );
+    delete from marts.report_tab_columns where model = '{{ this.identifier }}';
+    {%- for column in model.columns.values() if column.get('meta', {}).get('header') %}
+    insert into marts.report_tab_columns values (
+        '{{ this.identifier }}',
+        {{ loop.index }},
+        '{{ column.name }}',
+        '{{ column.meta.header | replace("'", "''") }}',
+        '{{ column.data_type }}'
+    );
+    {%- endfor %}
+{% endmacro %}
+
+{% macro record_build_start() %}
+    {%- if flags.WHICH in ('build', 'run') %}
+    insert into marts.build_runs values (
+        '{{ invocation_id }}',
+        '{{ flags.WHICH }}',
+        {{ report_window_literal('report_from') }},
+        {{ report_window_literal('report_to') }},
+        cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as timestamp),
+        null,
+        'running'
+    )
+    {%- endif %}
+{% endmacro %}
+
+{#- A run that never reaches its end (a crash, a compile error) stays `running`. -#}
+{% macro record_build_end(results) %}
+    {%- if flags.WHICH in ('build', 'run') %}
+    {%- set failed = results | selectattr('status', 'in', ['error', 'fail']) | list %}
+    update marts.build_runs
+    set
+        finished_at = cast('{{ modules.datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M:%S") }}' as timestamp),
+        status = '{{ "failed" if failed else "success" }}'
+    where invocation_id = '{{ invocation_id }}'
+    {%- endif %}
+{% endmacro %}
+
+{% macro report_window_literal(name) -%}
+    {%- set bound = report_window_bound(name) -%}
+    {{ "'" ~ bound ~ "'" if bound else 'null' }}
+{%- endmacro %}
