@@ -1,21 +1,56 @@
 """The `smartsessions` command: one function per command, each calling into a module."""
 
 import sys
+from importlib.metadata import version
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from typer._click.exceptions import NoArgsIsHelpError, UsageError
+from typer.core import TyperGroup
 
 from smartsessions.errors import SmartSessionsError
 from smartsessions.paths import database_path
 
+USAGE_ERROR = 2  # as every command-line tool: the command itself was wrong
+
+
+class OneLineUsageErrors(TyperGroup):
+    """A mistyped command or option is one `error:` line with a hint and exit status 2, not
+    click's usage box."""
+
+    def main(self, *args, standalone_mode: bool = True, **kwargs):
+        try:
+            status = super().main(*args, standalone_mode=False, **kwargs)
+        except NoArgsIsHelpError as help_text:
+            typer.echo(help_text.format_message())
+            status = 0
+        except UsageError as error:
+            message = " ".join(error.format_message().split()).removesuffix(".")
+            command = error.ctx.command_path if error.ctx else "smartsessions"
+            typer.echo(f"error: {message} (try `{command} --help`)", err=True)
+            status = USAGE_ERROR
+        sys.exit(status if isinstance(status, int) else 0)
+
+
 app = typer.Typer(
+    cls=OneLineUsageErrors,
     help="Smart Sessions analytics: load deliveries, build the marts, export the report.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-state: dict[str, Path] = {}
+# --db is accepted before the command name and after it (the command's own wins).
+DbOption = Annotated[
+    Path | None,
+    typer.Option("--db", help="DuckDB file [default: $SMARTSESSIONS_DB or ./smartsessions.duckdb]"),
+]
+state: dict[str, Path | None] = {}
+
+
+def database(db: Path | None) -> Path:
+    """The database a command works on: its own --db, the one before it, or the default."""
+    return database_path(db or state.get("db"))
 
 
 def fail(message: str) -> None:
@@ -28,23 +63,32 @@ def show_progress() -> bool:
     return sys.stderr.isatty()
 
 
+def show_version(asked: bool) -> None:
+    if asked:
+        typer.echo(f"smartsessions {version('smartsessions')}")
+        raise typer.Exit()
+
+
 @app.callback()
 def main(
-    db: Annotated[
-        Path | None,
-        typer.Option(help="DuckDB file [default: $SMARTSESSIONS_DB or ./smartsessions.duckdb]"),
-    ] = None,
+    db: DbOption = None,
+    _version: Annotated[
+        bool,
+        typer.Option("--version", callback=show_version, is_eager=True, help="Print the version."),
+    ] = False,
 ) -> None:
-    state["db"] = database_path(db)
+    state["db"] = db
 
 
 @app.command()
-def load(folder: Annotated[Path, typer.Argument(help="The delivery folder.")]) -> None:
+def load(
+    folder: Annotated[Path, typer.Argument(help="The delivery folder.")], db: DbOption = None
+) -> None:
     """Load a delivery into the raw tables (files already loaded are skipped)."""
     from smartsessions.load import load_delivery
 
     try:
-        summary = load_delivery(state["db"], folder, progress=show_progress())
+        summary = load_delivery(database(db), folder, progress=show_progress())
     except SmartSessionsError as error:
         fail(str(error))
     for warning in summary.warnings:
@@ -72,15 +116,15 @@ def generate(
 
 
 @app.command()
-def build() -> None:
+def build(db: DbOption = None) -> None:
     """Run `dbt build` (seeds, models, unit and data tests) against the database."""
     from smartsessions.build import run_build
 
     try:
-        run_build(state["db"], progress=show_progress())
+        run_build(database(db), progress=show_progress())
     except SmartSessionsError as error:
         fail(str(error))
-    typer.echo(f"built {state['db']}")
+    typer.echo(f"built {database(db)}")
 
 
 @app.command()
@@ -89,6 +133,7 @@ def demo(
         "demo-delivery"
     ),
     out_dir: Annotated[Path, typer.Option(help="Where the workbook is written.")] = Path("out"),
+    db: DbOption = None,
 ) -> None:
     """Generate a small delivery, load it, build, and export the busiest event's report."""
     from smartsessions.build import run_build
@@ -96,7 +141,7 @@ def demo(
     from smartsessions.generate import generate_delivery
     from smartsessions.load import load_delivery
 
-    db = state["db"]
+    db = database(db)
     try:
         typer.echo(generate_delivery(folder, scale=1, seed=1).describe())
         typer.echo(load_delivery(db, folder, progress=show_progress()).describe())
@@ -119,6 +164,7 @@ def export(
         str | None, typer.Option("--from", help="First local date, YYYY-MM-DD.")
     ] = None,
     end: Annotated[str | None, typer.Option("--to", help="Last local date, YYYY-MM-DD.")] = None,
+    db: DbOption = None,
 ) -> None:
     """Write the Smart Sessions report of one event app (and window) as a workbook."""
     from smartsessions.export import export_report, parse_date
@@ -126,7 +172,7 @@ def export(
 
     try:
         window = Window(parse_date(start, "--from"), parse_date(end, "--to"))
-        summary = export_report(state["db"], event, out, window, progress=show_progress())
+        summary = export_report(database(db), event, out, window, progress=show_progress())
     except SmartSessionsError as error:
         fail(str(error))
     if summary.data_as_of.last_build_failed:

@@ -10,14 +10,17 @@ from smartsessions.errors import SmartSessionsError
 SCHEMAS = {"main", "raw", "reference", "staging", "intermediate", "marts", "report"}
 
 
-def connect(db_path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """A connection in UTC, or one line saying why the file cannot be opened."""
+def connect(
+    db_path: Path, read_only: bool = False, create: bool = False
+) -> duckdb.DuckDBPyConnection:
+    """A connection in UTC, or one line saying why the file cannot be opened. Only a command
+    that lands data may `create` the file: elsewhere a missing file is a mistyped path."""
     if db_path.stem in SCHEMAS:
         raise SmartSessionsError(
             f"database {db_path}: name the file anything but {', '.join(sorted(SCHEMAS))}"
         )
-    if read_only and not db_path.exists():
-        raise SmartSessionsError(f"database {db_path} does not exist: run `smartsessions load`")
+    if not create and not db_path.exists():
+        raise SmartSessionsError(f"no database at {db_path}: load a delivery first")
     try:
         con = duckdb.connect(str(db_path), read_only=read_only)
     except duckdb.IOException as error:

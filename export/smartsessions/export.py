@@ -25,6 +25,7 @@ from smartsessions.workbook import EXCEL_MAX_DATA_ROWS, ReportWorkbook, TimeChar
 # joins against the bucket's start, one chart per room.
 USAGE_GRAPH_MODEL = "room_join_buckets"
 CHARTED_ROOMS = 20
+KNOWN_CODES_LISTED = 10  # an unknown code with no close match lists this many known ones
 # Rows sorted per query of a built mart (DuckDB sorts one page, never the whole tab), and
 # rows held in Python at a time.
 PAGE_ROWS = 50_000
@@ -134,7 +135,14 @@ def _find_event(con: duckdb.DuckDBPyConnection, db_path: Path, code: str) -> Eve
     known = [row[0] for row in con.execute("select event_id from marts.event_apps").fetchall()]
     by_lower = {event_id.lower(): event_id for event_id in known}
     close = difflib.get_close_matches(code.lower(), by_lower, n=3, cutoff=0.6)
-    hint = f"; did you mean {' or '.join(by_lower[c] for c in close)}?" if close else ""
+    if close:
+        hint = f"; did you mean {' or '.join(by_lower[c] for c in close)}?"
+    elif known:
+        listed = sorted(known)[:KNOWN_CODES_LISTED]
+        more = len(known) - len(listed)
+        hint = f"; known codes: {', '.join(listed)}" + (f" and {more} more" if more else "")
+    else:
+        hint = "; the database holds no event app yet"
     raise SmartSessionsError(f"unknown event code {code!r}{hint}")
 
 

@@ -106,7 +106,7 @@ def load_delivery(db_path: Path, folder: Path, progress: bool = False) -> LoadSu
     """Load every file of the delivery in `folder` whose content is not loaded yet."""
     files, warnings = find_delivery_files(folder)
     summary = LoadSummary(warnings=warnings)
-    with connect(db_path) as con, tempfile.TemporaryDirectory() as scratch:
+    with connect(db_path, create=True) as con, tempfile.TemporaryDirectory() as scratch:
         create_raw_schema(con)
         batch = Batch(_next_load_id(con), datetime.now(UTC), str(folder.resolve()))
         bar = Progress(console=Console(stderr=True), transient=True, disable=not progress)

@@ -14,6 +14,7 @@ from smartsessions.errors import SmartSessionsError
 
 def test_build_on_an_empty_database_creates_staging_and_releases_the_file(tmp_path):
     db = tmp_path / "empty.duckdb"
+    duckdb.connect(str(db)).close()
     run_build(db)
     # Another process can open the file for writing: dbt's connection was closed.
     probe = "import duckdb, sys; duckdb.connect(sys.argv[1]).execute('select 1')"
@@ -29,6 +30,7 @@ def test_build_on_an_empty_database_creates_staging_and_releases_the_file(tmp_pa
 
 def test_a_failing_data_test_fails_the_build_naming_the_node(tmp_path):
     db = tmp_path / "bad.duckdb"
+    duckdb.connect(str(db)).close()
     run_build(db)
     with duckdb.connect(str(db)) as con:
         con.execute(

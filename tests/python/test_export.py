@@ -342,7 +342,7 @@ def test_after_a_failed_build_the_export_warns_that_the_marts_are_older(built_db
     assert len(result.stderr.splitlines()) == 1
 
 
-def test_user_errors_are_one_line_and_write_nothing(built_db, tmp_path):
+def test_user_errors_are_one_line_and_write_nothing(built_db, tmp_path, tmp_path_factory):
     runner = CliRunner()
     out = tmp_path / "report.xlsx"
 
@@ -351,6 +351,7 @@ def test_user_errors_are_one_line_and_write_nothing(built_db, tmp_path):
 
     cases = [
         (["--event", "ldn26"], "error: unknown event code 'ldn26'; did you mean LDN26?"),
+        (["--event", "XYZ"], "error: unknown event code 'XYZ'; known codes: LDN26, OTH26"),
         (
             ["--event", "LDN26", "--from", "2026-03-31", "--to", "2026-03-30"],
             "error: --from 2026-03-31 is after --to 2026-03-30",
@@ -384,13 +385,41 @@ def test_user_errors_are_one_line_and_write_nothing(built_db, tmp_path):
         ],
     )
     assert missing_folder.stderr == f"error: output folder {tmp_path / 'no'} does not exist\n"
-    not_built = runner.invoke(
+    missing_db = runner.invoke(
         app, ["--db", str(tmp_path / "new.duckdb"), "export", "--event", "LDN26", "--out", str(out)]
     )
-    assert not_built.exit_code == 1
-    assert "does not exist: run `smartsessions load`" in not_built.stderr
+    assert (missing_db.exit_code, missing_db.stderr) == (
+        1,
+        f"error: no database at {tmp_path / 'new.duckdb'}: load a delivery first\n",
+    )
+    loaded_only = tmp_path_factory.mktemp("loaded") / "loaded.duckdb"
+    load_delivery(loaded_only, FIXTURE)
+    not_built = runner.invoke(
+        app, ["--db", str(loaded_only), "export", "--event", "LDN26", "--out", str(out)]
+    )
+    assert (not_built.exit_code, not_built.stderr) == (
+        1,
+        f"error: database {loaded_only} is not built yet: run `smartsessions build`\n",
+    )
     assert not out.exists()
     assert list(tmp_path.iterdir()) == []  # no half-written or temporary file either
+
+
+def test_an_unknown_code_lists_at_most_ten_known_ones(tmp_path):
+    db = tmp_path / "codes.duckdb"
+    with duckdb.connect(str(db)) as con:  # just what the lookup reads
+        con.execute("create schema marts")
+        con.execute("create table marts.report_tabs (model varchar)")
+        con.execute(
+            "create table marts.event_apps as select 'EV' || lpad(i::varchar, 2, '0') as event_id,"
+            " null as event_name, 'UTC' as timezone, 15 as bucket_minutes from range(1, 13) t(i)"
+        )
+    with pytest.raises(SmartSessionsError) as unknown:
+        export_report(db, "ZZZ", tmp_path / "r.xlsx")
+    assert str(unknown.value) == (
+        "unknown event code 'ZZZ'; known codes: EV01, EV02, EV03, EV04, EV05, EV06, EV07, EV08,"
+        " EV09, EV10 and 2 more"
+    )
 
 
 def test_tabs_read_in_short_pages_are_the_same(built_db, tmp_path, monkeypatch):

@@ -1,0 +1,87 @@
+"""The command line as scheduled jobs and people type it (cli.md): --db anywhere, a missing
+database refused, usage errors in one line with exit status 2, --version."""
+
+import subprocess
+import sys
+from importlib.metadata import version
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from smartsessions.cli import app
+
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "delivery"
+SMARTSESSIONS = str(Path(sys.executable).parent / "smartsessions")
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(app, list(args))
+
+
+def test_db_goes_before_or_after_the_command(tmp_path):
+    before, after = tmp_path / "before.duckdb", tmp_path / "after.duckdb"
+    first = invoke("--db", str(before), "load", str(FIXTURE))
+    second = invoke("load", str(FIXTURE), "--db", str(after))
+    assert (first.exit_code, second.exit_code) == (0, 0)
+    assert first.stdout == second.stdout
+    assert before.exists() and after.exists()
+    # the command's own --db wins over one given before it
+    third = invoke(
+        "--db", str(tmp_path / "unused.duckdb"), "load", str(FIXTURE), "--db", str(after)
+    )
+    assert third.stdout.startswith("0 files loaded, 9 skipped as already loaded")
+    assert not (tmp_path / "unused.duckdb").exists()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["build"], ["export", "--event", "LDN26", "--out", "report.xlsx"]],
+    ids=["build", "export"],
+)
+def test_only_load_creates_a_database(tmp_path, monkeypatch, command):
+    monkeypatch.chdir(tmp_path)
+    missing = tmp_path / "mistyped.duckdb"
+    result = invoke(*command, "--db", str(missing))
+    assert (result.exit_code, result.stderr) == (
+        1,
+        f"error: no database at {missing}: load a delivery first\n",
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["lod", "x"],
+            "error: No such command 'lod'. Did you mean 'load'? (try `smartsessions --help`)",
+        ),
+        (
+            ["load", "x", "--dbb", "x.duckdb"],
+            "error: No such option: --dbb (Possible options: --db)"
+            " (try `smartsessions load --help`)",
+        ),
+        (
+            ["generate", "x", "--scale", "0"],
+            "error: Invalid value for '--scale': Input should be greater than or equal to 1"
+            " (try `smartsessions generate --help`)",
+        ),
+    ],
+    ids=["unknown command", "mistyped option", "scale 0"],
+)
+def test_a_usage_error_is_one_line_with_a_hint_and_status_2(args, message):
+    # the installed command, as a scheduler runs it
+    result = subprocess.run([SMARTSESSIONS, *args], capture_output=True, text=True)
+    assert (result.returncode, result.stdout, result.stderr) == (2, "", message + "\n")
+
+
+def test_version():
+    result = invoke("--version")
+    assert (result.exit_code, result.stdout) == (0, f"smartsessions {version('smartsessions')}\n")
+
+
+def test_no_command_shows_the_help():
+    result = subprocess.run([SMARTSESSIONS], capture_output=True, text=True)
+    assert result.returncode == 0
+    assert "load" in result.stdout and "export" in result.stdout
