@@ -35,7 +35,13 @@
         started_at timestamp,
         finished_at timestamp,
         status varchar
-    )
+    );
+    comment on table marts.report_tabs is
+        'One row per report tab: its position, name, mart and windowed SQL (saved by the build).';
+    comment on table marts.report_tab_columns is
+        'One row per column of a report tab: its workbook header and type (saved by the build).';
+    comment on table marts.build_runs is
+        'One row per dbt build or run: window vars, start, finish and outcome.'
 {% endmacro %}
 
 {% macro save_report_tab() %}

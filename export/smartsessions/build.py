@@ -7,9 +7,8 @@ from dbt_common.events.base_types import EventMsg
 from rich.progress import Progress
 
 from smartsessions.database import connect
-from smartsessions.dbt_invoke import invoke_dbt
+from smartsessions.dbt_invoke import dbt_log, invoke_dbt
 from smartsessions.errors import SmartSessionsError
-from smartsessions.paths import PROJECT_DIR
 from smartsessions.raw_schema import create_raw_schema
 
 FAILED = {"error", "fail", "runtime error"}
@@ -25,7 +24,7 @@ def run_build(db_path: Path, progress: bool = False) -> None:
             result = invoke_dbt(db_path, ["build"], [lambda event: _advance(bar, task, event)])
     else:
         result = invoke_dbt(db_path, ["build"])
-    _raise_on_failure(result)
+    _raise_on_failure(result, dbt_log(db_path))
 
 
 def _advance(bar: Progress, task, event: EventMsg) -> None:
@@ -33,7 +32,7 @@ def _advance(bar: Progress, task, event: EventMsg) -> None:
         bar.update(task, advance=1, description=event.data.node_info.node_name)
 
 
-def _raise_on_failure(result: dbtRunnerResult) -> None:
+def _raise_on_failure(result: dbtRunnerResult, log: Path) -> None:
     if result.success:
         return
     if result.exception is not None:
@@ -43,5 +42,5 @@ def _raise_on_failure(result: dbtRunnerResult) -> None:
     names = ", ".join(f"{r.node.resource_type} {r.node.name} ({r.status})" for r in failed[:3])
     more = f" and {len(failed) - 3} more" if len(failed) > 3 else ""
     raise SmartSessionsError(
-        f"dbt build failed: {names}{more}; details in {PROJECT_DIR / 'logs' / 'dbt.log'}"
+        f"dbt build failed: {names}{more}; details in {log}"
     )

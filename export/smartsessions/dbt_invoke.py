@@ -7,16 +7,26 @@ from pathlib import Path
 from dbt.adapters.duckdb import DuckDBConnectionManager
 from dbt.cli.main import dbtRunner, dbtRunnerResult
 
-from smartsessions.paths import PROJECT_DIR
+from smartsessions.paths import PROJECT_DIR, dbt_work_dir
+
+
+def dbt_log(db_path: Path) -> Path:
+    """The file where dbt logs its runs on this database."""
+    return dbt_work_dir(db_path) / "logs" / "dbt.log"
 
 
 def invoke_dbt(db_path: Path, args: list[str], callbacks: list[Callable] = ()) -> dbtRunnerResult:
-    """`dbt <args>` on this project and database; dbt's console log is off (its file log stays
-    in logs/dbt.log), so that the CLI says what matters in one line."""
+    """`dbt <args>` on this project and database; dbt's console log is off (its file log is
+    dbt_log(db_path)), so that the CLI says what matters in one line."""
     os.environ["SMARTSESSIONS_DB"] = str(db_path)  # profiles.yml reads it
-    project = ["--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)]
+    work = dbt_work_dir(db_path)
+    options = [
+        *("--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)),
+        *("--target-path", str(work / "target"), "--log-path", str(work / "logs")),
+        *("--log-level", "none", "--log-level-file", "info"),
+    ]
     try:
-        return dbtRunner(callbacks=list(callbacks)).invoke([*args, *project, "--log-level", "none"])
+        return dbtRunner(callbacks=list(callbacks)).invoke([*args, *options])
     finally:
         # dbt-duckdb keeps its connection open after an in-process run (keep_open): release
         # the file so that the exporter, or another process, can open it.

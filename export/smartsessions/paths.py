@@ -1,10 +1,11 @@
-"""Where things are: the dbt project (this repository) and the database file."""
+"""Where things are: the dbt project (inside the package) and the database file."""
 
 import os
 from pathlib import Path
 
-# The package is installed editable from the repository, whose root holds the dbt project.
-PROJECT_DIR = Path(__file__).resolve().parents[2]
+# The dbt project travels inside the package: in the repository these are links to its top-level
+# dbt_project.yml, models/, macros/, ...; an installed package holds copies.
+PROJECT_DIR = Path(__file__).resolve().parent / "dbt_project"
 DEFAULT_DB = "smartsessions.duckdb"
 
 
@@ -12,3 +13,9 @@ def database_path(db: Path | None) -> Path:
     """The DuckDB file: --db, else $SMARTSESSIONS_DB, else ./smartsessions.duckdb."""
     chosen = db or Path(os.environ.get("SMARTSESSIONS_DB") or DEFAULT_DB)
     return chosen.expanduser().resolve()
+
+
+def dbt_work_dir(db_path: Path) -> Path:
+    """dbt's target/ and logs/ for a database: a folder beside it (`NAME.dbt/` for NAME.duckdb),
+    so that nothing is ever written where the package is installed."""
+    return db_path.with_name(f"{db_path.stem}.dbt")

@@ -24,8 +24,24 @@ def test_build_on_an_empty_database_creates_staging_and_releases_the_file(tmp_pa
             "select count(*) from information_schema.tables where table_schema = 'staging'"
         ).fetchone()[0]
         countries = con.execute("select count(*) from reference.country_codes").fetchone()[0]
+        comments = dict(
+            con.execute(
+                "select column_name, comment from duckdb_columns()"
+                " where schema_name = 'marts' and table_name = 'room_countries'"
+            ).fetchall()
+        )
+        mart = con.execute(
+            "select comment from duckdb_tables()"
+            " where schema_name = 'marts' and table_name = 'room_countries'"
+        ).fetchone()[0]
     assert staged == 8
     assert countries == 249
+    # analysts see the docs in the database (persist_docs)
+    assert mart.startswith("One row per room and country")
+    assert comments["user_count"] == (
+        "Distinct users who joined the room from that country; a user who joined from two"
+        " countries counts in both."
+    )
 
 
 def test_a_failing_data_test_fails_the_build_naming_the_node(tmp_path):
