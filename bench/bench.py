@@ -5,14 +5,16 @@ BENCH_RUNS times (default 3), and reports the median seconds, rows per second an
 (the step process's maximum resident set), with the peers:
 
 - load: `smartsessions load` of a parquet, csv.gz and jsonl.gz delivery, against DuckDB's own
-  unvalidated bulk read of the same files (`create table as select * from read_...`);
+  unvalidated bulk read of the same files (bench/bulk_read.py);
 - build: `smartsessions build`, split into dbt's fixed cost (the same build with nothing
-  loaded) and the data work (the rest), against bench/baseline.sql;
-- export: the busiest event, all history and its busiest local day, against
-  bench/baseline.sql, and the workbook writer against pandas.DataFrame.to_excel (its default
-  engine, XlsxWriter, and openpyxl);
+  loaded) and the data work (the rest), against bench/baseline.sql (bench/baseline.py);
+- export: the busiest event (bench/busiest.py), all history and its busiest local day, each
+  against its floor (bench/export_floor.py), and the workbook writer against
+  pandas.DataFrame.to_excel (bench/pandas_export.py, XlsxWriter and openpyxl); then 20
+  one-day exports, 4 at a time, for their latency;
 - a tab near Excel's row limit: the export's peak memory with one tab of BIG_TAB_ROWS rows
-  (continued on a second sheet) against the same tab at a tenth of that (one run each).
+  (continued on a second sheet, bench/inflate_tab.py) against the same tab at a tenth of that
+  (one run each).
 
 It prints one table and writes the figures to bench/results/<date>-<machine>.json.
 """
@@ -32,6 +34,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
+import duckdb
 from openpyxl import load_workbook
 
 from smartsessions.workbook import EXCEL_MAX_DATA_ROWS
@@ -41,22 +44,12 @@ BIN = Path(sys.executable).parent
 SMARTSESSIONS = str(BIN / "smartsessions")
 FORMATS = ("parquet", "csv.gz", "jsonl.gz")
 SEED = 1
-# DuckDB's readers as a bulk load would call them: planted malformed records are skipped.
-READERS = {
-    "parquet": "read_parquet({files})",
-    "csv.gz": "read_csv({files}, ignore_errors = true)",
-    "jsonl.gz": "read_json({files}, ignore_errors = true)",
-}
-TABLES = (
-    "event_apps",
-    "rooms",
-    "attendees",
-    "room_joins",
-    "room_leaves",
-    "bubble_events",
-    "teleports",
-    "chat_messages",
-)
+# The tab made long for the row-limit check (bench/inflate_tab.py copies its rows).
+BIG_TAB = ("Usage (detailed view)", "room_user_entries")
+BIG_TAB_ROWS = 1_100_000  # past Excel's 1,048,575 data rows: continued on a second sheet
+# The latency run: one-day exports of the busiest (event, local day) pairs, so many at a time.
+LATENCY_EXPORTS, LATENCY_PARALLEL = 20, 4
+PANDAS_ENGINES = ("xlsxwriter", "openpyxl")  # pandas' default when installed, and the other
 
 
 def run(command: list[str]) -> tuple[float, float, str]:
@@ -72,8 +65,13 @@ def run(command: list[str]) -> tuple[float, float, str]:
     return seconds, usage.ru_maxrss / 1024, stdout
 
 
-def python(code: str, *args: str) -> list[str]:
-    return [sys.executable, "-c", code, *args]
+def program(name: str, *args) -> list[str]:
+    """One of the benchmark's own step programs (bench/NAME.py), as a command."""
+    return [sys.executable, str(BENCH / f"{name}.py"), *map(str, args)]
+
+
+def smartsessions(db: Path, *args) -> list[str]:
+    return [SMARTSESSIONS, "--db", str(db), *map(str, args)]
 
 
 def measure(command: list[str], runs: int) -> dict:
@@ -94,26 +92,6 @@ def delivery(cache: Path, scale: int, fmt: str) -> Path:
     return folder
 
 
-def bulk_read_command(db: Path, folder: Path, fmt: str) -> list[str]:
-    """DuckDB's own read of every file of the delivery into tables: the floor for loading."""
-    statements = []
-    for table in TABLES:
-        files = sorted(str(p) for p in folder.rglob(f"*.{fmt}") if _table_of(p, folder) == table)
-        if files:
-            statements.append(
-                f"create or replace table {table} as select * from "
-                + READERS[fmt].format(files=repr(files))
-            )
-    code = "import duckdb, sys\ncon = duckdb.connect(sys.argv[1])\n"
-    code += "".join(f"con.execute({statement!r})\n" for statement in statements)
-    return python(code, str(db))
-
-
-def _table_of(path: Path, folder: Path) -> str:
-    first = path.relative_to(folder).parts[0]
-    return first.split(".")[0]
-
-
 def records_loaded(stdout: str) -> int:
     return int(re.search(r"([\d,]+) records loaded", stdout).group(1).replace(",", ""))
 
@@ -122,144 +100,97 @@ def rows_written(stdout: str) -> int:
     return sum(int(n.replace(",", "")) for n in re.findall(r": ([\d,]+)(?:,|$)", stdout.strip()))
 
 
-EVENT_AND_DAY = """
-import duckdb, sys
-con = duckdb.connect(sys.argv[1], read_only=True)
-event = con.execute("select event_id from marts.event_apps order by join_count desc limit 1")
-event = event.fetchone()[0]
-day = con.execute("select activity_date from marts.user_room_days where event_id = ?"
-                  " group by 1 order by count(*) desc, 1 limit 1", [event]).fetchone()[0]
-print(event, day)
-"""
-
-# The script for each event app named after the file (for every event app when none is
-# named: the work the build does), one after the other; prints the rows of all their tabs.
-BASELINE = """
-import duckdb, sys
-con = duckdb.connect(sys.argv[1], read_only=True)
-script = open(sys.argv[2]).read()
-every = con.execute("select event_id from marts.event_apps").fetchall()
-events = sys.argv[3:] or [event for (event,) in every]
-rows = 0
-for event in events:
-    con.execute(script.replace("$event", "'" + event + "'")).fetchall()
-    rows += sum(con.execute(f"select count(*) from tab_{n}").fetchone()[0] for n in range(1, 8))
-print(rows)
-"""
-
-# The tab made long for the row-limit check, and how: the built mart's rows of the event,
-# copied until there are `rows` of them.
-BIG_TAB = ("Usage (detailed view)", "room_user_entries")
-BIG_TAB_ROWS = 1_100_000  # past Excel's 1,048,575 data rows: continued on a second sheet
-INFLATE = """
-import duckdb, sys
-con = duckdb.connect(sys.argv[1])
-model, event, rows = sys.argv[2], sys.argv[3], int(sys.argv[4])
-count, last = con.execute(
-    f"select count(*), max(report_order) from marts.{model} where event_id = ?", [event]
-).fetchone()
-con.execute(
-    f"create or replace table marts.{model} as"
-    f" select * replace (report_order + copy * {last} as report_order)"
-    f" from marts.{model}, range({-(-rows // count)}) as copies(copy)"
-    f" where event_id = ? order by report_order limit {rows}",
-    [event],
-)
-"""
-
-# The one-day exports of the latency run: the busiest (event, local day) pairs, as EVENT/DAY.
-LATENCY_EXPORTS, LATENCY_PARALLEL = 20, 4
-BUSIEST_DAYS = """
-import duckdb, sys
-con = duckdb.connect(sys.argv[1], read_only=True)
-for event, day in con.execute(
-    "select event_id, activity_date from marts.user_room_days group by all"
-    " order by count(*) desc, 1, 2 limit ?", [int(sys.argv[2])]
-).fetchall():
-    print(f"{event}/{day}")
-"""
-
-# pandas writes .xlsx with XlsxWriter when it is installed (as it is here), else openpyxl.
-PANDAS_ENGINES = ("xlsxwriter", "openpyxl")
-
-PANDAS = """
-import duckdb, sys
-import pandas
-con = duckdb.connect(sys.argv[1], read_only=True)
-tabs = con.execute("select tab_name, model from marts.report_tabs order by tab_order").fetchall()
-with pandas.ExcelWriter(sys.argv[2], engine=sys.argv[4]) as writer:
-    for name, model in tabs:
-        frame = con.execute(
-            f"select * from marts.{model} where event_id = ? order by report_order", [sys.argv[3]]
-        ).df()
-        frame.to_excel(writer, sheet_name=name[:31], index=False)
-"""
-
-
 def bench_scale(scale: int, runs: int, cache: Path, work: Path) -> dict:
-    figures: dict[str, dict] = {}
     work.mkdir(parents=True, exist_ok=True)
+    figures = bench_load(scale, runs, cache, work)
+    db = work / "load-jsonl-gz.duckdb"  # the last delivery loaded: build on it
+    figures |= bench_build(db, runs, work)
+    event, day = run(program("busiest", db))[2].split()
+    figures |= bench_baseline(db, event, runs)
+    figures["build data work"] |= {
+        "peer": "baseline",
+        "peer_seconds": figures["baseline (seven tabs, one event)"]["seconds"],
+        "ratio": figures["build data work"]["seconds"]
+        / figures["baseline (seven tabs, one event)"]["seconds"],
+        "vs_baseline_every_event": figures["build data work"]["seconds"]
+        / figures["baseline, every event"]["seconds"],
+    }
+    figures |= bench_export(db, event, day, runs, work)
+    figures |= bench_pandas(db, event, runs, work, figures["export all history"]["rows"])
+    figures["export one day"]["vs_all_history"] = (
+        figures["export one day"]["seconds"] / figures["export all history"]["seconds"]
+    )
+    return {"event": event, "day": day, "steps": figures, "latency": export_latency(db, work)}
+
+
+def bench_load(scale: int, runs: int, cache: Path, work: Path) -> dict:
+    """Each format's load against DuckDB's bulk read of the same files."""
+    figures = {}
     for fmt in FORMATS:
         folder = delivery(cache, scale, fmt)
         db = work / f"load-{fmt.replace('.', '-')}.duckdb"
         loads = []
         for _ in range(runs):
             db.unlink(missing_ok=True)
-            loads.append(run([SMARTSESSIONS, "--db", str(db), "load", str(folder)]))
-        records = records_loaded(loads[-1][2])
-        seconds = statistics.median(r[0] for r in loads)
+            loads.append(run(smartsessions(db, "load", folder)))
         bulk_db = work / "bulk.duckdb"
-        bulk = [run(bulk_read_command(bulk_db, folder, fmt)) for _ in range(runs)]
+        bulk = [run(program("bulk_read", bulk_db, folder, fmt)) for _ in range(runs)]
         bulk_db.unlink(missing_ok=True)
+        seconds = statistics.median(r[0] for r in loads)
         bulk_seconds = statistics.median(r[0] for r in bulk)
         figures[f"load {fmt}"] = {
             "seconds": seconds,
-            "rows_per_s": records / seconds,
+            "rows_per_s": records_loaded(loads[-1][2]) / seconds,
             "peak_mb": max(r[1] for r in loads),
             "peer": "duckdb bulk read",
             "peer_seconds": bulk_seconds,
             "ratio": seconds / bulk_seconds,
         }
-    db = work / "load-jsonl-gz.duckdb"  # the last delivery loaded: build on it
+    return figures
+
+
+def bench_build(db: Path, runs: int, work: Path) -> dict:
+    """The build, split into dbt's fixed cost (a database with nothing loaded) and the rest."""
     empty = work / "empty.duckdb"
     empty.unlink(missing_ok=True)
-    fixed = measure([SMARTSESSIONS, "--db", str(empty), "build"], runs)
-    full = measure([SMARTSESSIONS, "--db", str(db), "build"], runs)
-    event, day = run(python(EVENT_AND_DAY, str(db)))[2].split()
-    baseline = measure(python(BASELINE, str(db), str(BENCH / "baseline.sql"), event), runs)
-    figures["baseline (seven tabs, one event)"] = {
-        "seconds": baseline["seconds"],
-        "rows_per_s": int(baseline["stdout"]) / baseline["seconds"],
-        "peak_mb": baseline["peak_mb"],
+    duckdb.connect(str(empty)).close()  # only a load creates a database: make an empty one
+    fixed = measure(smartsessions(empty, "build"), runs)
+    full = measure(smartsessions(db, "build"), runs)
+    return {
+        "build fixed cost": {"seconds": fixed["seconds"], "peak_mb": fixed["peak_mb"]},
+        "build data work": {
+            "seconds": full["seconds"] - fixed["seconds"],
+            "peak_mb": full["peak_mb"],
+        },
     }
-    every_event = measure(python(BASELINE, str(db), str(BENCH / "baseline.sql")), runs)
-    figures["baseline, every event"] = {
-        "seconds": every_event["seconds"],
-        "rows_per_s": int(every_event["stdout"]) / every_event["seconds"],
-        "peak_mb": every_event["peak_mb"],
-    }
-    data_work = full["seconds"] - fixed["seconds"]
-    figures["build fixed cost"] = {"seconds": fixed["seconds"], "peak_mb": fixed["peak_mb"]}
-    figures["build data work"] = {
-        "seconds": data_work,
-        "peak_mb": full["peak_mb"],
-        "peer": "baseline",
-        "peer_seconds": baseline["seconds"],
-        "ratio": data_work / baseline["seconds"],
-        "vs_baseline_every_event": data_work / every_event["seconds"],
-    }
-    workbook = work / "report.xlsx"
-    for label, window in (
-        ("export all history", []),
-        ("export one day", ["--from", day, "--to", day]),
+
+
+def bench_baseline(db: Path, event: str, runs: int) -> dict:
+    """bench/baseline.sql for the event exported, and for every event app."""
+    figures = {}
+    for label, events in (
+        ("baseline (seven tabs, one event)", [event]),
+        ("baseline, every event", []),
     ):
-        export = [SMARTSESSIONS, "--db", str(db), "export", "--event", event]
-        result = measure([*export, "--out", str(workbook), *window], runs)
-        floor = measure(
-            [sys.executable, str(BENCH / "export_floor.py"), str(db), str(workbook), event]
-            + ([day, day] if window else []),
-            runs,
+        result = measure(program("baseline", db, *events), runs)
+        figures[label] = {
+            "seconds": result["seconds"],
+            "rows_per_s": int(result["stdout"]) / result["seconds"],
+            "peak_mb": result["peak_mb"],
+        }
+    return figures
+
+
+def bench_export(db: Path, event: str, day: str, runs: int, work: Path) -> dict:
+    """The export of all history and of the busiest day, each against its floor."""
+    figures = {}
+    workbook = work / "report.xlsx"
+    for label, window in (("export all history", []), ("export one day", [day, day])):
+        options = ["--from", day, "--to", day] if window else []
+        result = measure(
+            smartsessions(db, "export", "--event", event, "--out", workbook, *options), runs
         )
+        floor = measure(program("export_floor", db, workbook, event, *window), runs)
         rows = rows_written(result["stdout"])
         figures[label] = {
             "seconds": result["seconds"],
@@ -270,41 +201,39 @@ def bench_scale(scale: int, runs: int, cache: Path, work: Path) -> dict:
             "peer": "its floor",
             "peer_seconds": floor["seconds"],
             "ratio": result["seconds"] / floor["seconds"],
-            "vs_baseline": result["seconds"] / baseline["seconds"],
         }
         figures[label.replace("export", "export floor,")] = {
             "seconds": floor["seconds"],
             "rows_per_s": int(floor["stdout"]) / floor["seconds"],
             "peak_mb": floor["peak_mb"],
         }
-    all_history = figures["export all history"]
+    return figures
+
+
+def bench_pandas(db: Path, event: str, runs: int, work: Path, rows: int) -> dict:
+    """The same rows through pandas.DataFrame.to_excel, with each engine."""
+    figures = {}
     for engine in PANDAS_ENGINES:
-        pandas = measure(python(PANDAS, str(db), str(work / "pandas.xlsx"), event, engine), runs)
+        result = measure(program("pandas_export", db, work / "pandas.xlsx", event, engine), runs)
         figures[f"pandas.to_excel, {engine}"] = {
-            "seconds": pandas["seconds"],
-            "rows_per_s": all_history["rows"] / pandas["seconds"],
-            "peak_mb": pandas["peak_mb"],
+            "seconds": result["seconds"],
+            "rows_per_s": rows / result["seconds"],
+            "peak_mb": result["peak_mb"],
         }
-    figures["export one day"]["vs_all_history"] = (
-        figures["export one day"]["seconds"] / all_history["seconds"]
-    )
-    latency = export_latency(db, work)
-    return {"event": event, "day": day, "steps": figures, "latency": latency}
+    return figures
 
 
 def export_latency(db: Path, work: Path) -> dict:
     """Seconds of each of LATENCY_EXPORTS one-day exports (the busiest event days, in turn) run
     LATENCY_PARALLEL at a time, as the portal's workers run them: p50 and p95."""
-    days = run(python(BUSIEST_DAYS, str(db), str(LATENCY_EXPORTS)))[2].split()
+    days = run(program("busiest", db, LATENCY_EXPORTS))[2].split()
     jobs = [days[n % len(days)].split("/") for n in range(LATENCY_EXPORTS)]
 
     def export(job: tuple[int, list[str]]) -> float:
         number, (event, day) = job
         out = work / f"latency-{number}.xlsx"
         window = ["--from", day, "--to", day]
-        return run(
-            [SMARTSESSIONS, "--db", str(db), "export", "--event", event, "--out", str(out), *window]
-        )[0]
+        return run(smartsessions(db, "export", "--event", event, "--out", out, *window))[0]
 
     with ThreadPoolExecutor(LATENCY_PARALLEL) as pool:
         seconds = sorted(pool.map(export, enumerate(jobs)))
@@ -321,17 +250,16 @@ def bench_big_tab(cache: Path, work: Path, big_rows: int) -> dict:
     work.mkdir(parents=True, exist_ok=True)
     base = work / "big-tab-base.duckdb"
     base.unlink(missing_ok=True)
-    run([SMARTSESSIONS, "--db", str(base), "load", str(delivery(cache, 1, "parquet"))])
-    run([SMARTSESSIONS, "--db", str(base), "build"])
-    event = run(python(EVENT_AND_DAY, str(base)))[2].split()[0]
+    run(smartsessions(base, "load", delivery(cache, 1, "parquet")))
+    run(smartsessions(base, "build"))
+    event = run(program("busiest", base))[2].split()[0]
     name, model = BIG_TAB
     figures = {}
     for rows in (big_rows // 10, big_rows):
         db, workbook = work / "big-tab.duckdb", work / "big-tab.xlsx"
         shutil.copy(base, db)
-        run(python(INFLATE, str(db), model, event, str(rows)))
-        export = [SMARTSESSIONS, "--db", str(db), "export", "--event", event]
-        seconds, peak_mb, _ = run([*export, "--out", str(workbook)])
+        run(program("inflate_tab", db, model, event, rows))
+        seconds, peak_mb, _ = run(smartsessions(db, "export", "--event", event, "--out", workbook))
         book = load_workbook(workbook, read_only=True)
         sheets = {sheet: book[sheet].max_row - 1 for sheet in book.sheetnames if name in sheet}
         book.close()
