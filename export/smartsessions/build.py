@@ -41,6 +41,4 @@ def _raise_on_failure(result: dbtRunnerResult, log: Path) -> None:
     failed = [r for r in result.result.results if str(r.status) in FAILED]
     names = ", ".join(f"{r.node.resource_type} {r.node.name} ({r.status})" for r in failed[:3])
     more = f" and {len(failed) - 3} more" if len(failed) > 3 else ""
-    raise SmartSessionsError(
-        f"dbt build failed: {names}{more}; details in {log}"
-    )
+    raise SmartSessionsError(f"dbt build failed: {names}{more}; details in {log}")

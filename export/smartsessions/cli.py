@@ -28,7 +28,7 @@ class OneLineUsageErrors(TyperGroup):
         except UsageError as error:
             message = " ".join(error.format_message().split()).removesuffix(".")
             command = error.ctx.command_path if error.ctx else "smartsessions"
-            typer.echo(f"error: {message} (try `{command} --help`)", err=True)
+            say(f"error: {message} (try `{command} --help`)", err=True)
             status = USAGE_ERROR
         sys.exit(status if isinstance(status, int) else 0)
 
@@ -53,9 +53,18 @@ def database(db: Path | None) -> Path:
     return database_path(db or state.get("db"))
 
 
+def say(line: str, err: bool = False) -> None:
+    """One line out. Characters a terminal would act on (escape codes, a newline in a file
+    name) are shown escaped, never sent raw."""
+    shown = "".join(
+        char if char.isprintable() else char.encode("unicode_escape").decode() for char in line
+    )
+    typer.echo(shown, err=err)
+
+
 def fail(message: str) -> None:
     """A user error: one line on stderr and a non-zero exit, never a traceback."""
-    typer.echo(f"error: {message}", err=True)
+    say(f"error: {message}", err=True)
     raise typer.Exit(1)
 
 
@@ -65,7 +74,7 @@ def show_progress() -> bool:
 
 def show_version(asked: bool) -> None:
     if asked:
-        typer.echo(f"smartsessions {version('smartsessions')}")
+        say(f"smartsessions {version('smartsessions')}")
         raise typer.Exit()
 
 
@@ -92,8 +101,8 @@ def load(
     except SmartSessionsError as error:
         fail(str(error))
     for warning in summary.warnings:
-        typer.echo(f"warning: {warning}", err=True)
-    typer.echo(summary.describe())
+        say(f"warning: {warning}", err=True)
+    say(summary.describe())
 
 
 @app.command()
@@ -112,7 +121,7 @@ def generate(
         delivery = generate_delivery(folder, scale=scale, seed=seed, fmt=fmt)
     except SmartSessionsError as error:
         fail(str(error))
-    typer.echo(delivery.describe())
+    say(delivery.describe())
 
 
 @app.command()
@@ -124,7 +133,7 @@ def build(db: DbOption = None) -> None:
         run_build(database(db), progress=show_progress())
     except SmartSessionsError as error:
         fail(str(error))
-    typer.echo(f"built {database(db)}")
+    say(f"built {database(db)}")
 
 
 @app.command()
@@ -143,17 +152,17 @@ def demo(
 
     db = database(db)
     try:
-        typer.echo(generate_delivery(folder, scale=1, seed=1).describe())
-        typer.echo(load_delivery(db, folder, progress=show_progress()).describe())
+        say(generate_delivery(folder, scale=1, seed=1).describe())
+        say(load_delivery(db, folder, progress=show_progress()).describe())
         run_build(db, progress=show_progress())
-        typer.echo(f"built {db}")
+        say(f"built {db}")
         event = busiest_event(db)
         out_dir.mkdir(parents=True, exist_ok=True)
         summary = export_report(db, event, out_dir / f"smart-sessions-{event}.xlsx")
     except SmartSessionsError as error:
         fail(str(error))
-    typer.echo(summary.describe())
-    typer.echo(f"workbook: {summary.path.resolve()}")
+    say(summary.describe())
+    say(f"workbook: {summary.path.resolve()}")
 
 
 @app.command()
@@ -177,9 +186,9 @@ def export(
         fail(str(error))
     if summary.data_as_of.last_build_failed:
         built = summary.data_as_of.describe()
-        typer.echo(
+        say(
             f"warning: the last build failed: the marts are from the previous successful"
             f" build ({built})",
             err=True,
         )
-    typer.echo(summary.describe())
+    say(summary.describe())

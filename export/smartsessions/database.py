@@ -6,8 +6,13 @@ import duckdb
 
 from smartsessions.errors import SmartSessionsError
 
-# DuckDB names a file's catalog after it: a file named like a schema makes names ambiguous.
-SCHEMAS = {"main", "raw", "reference", "staging", "intermediate", "marts", "report"}
+# DuckDB names a file's catalog after it: a file named like a schema makes names ambiguous,
+# and `temp`, `system` and `memory` are DuckDB's own catalogs.
+RESERVED_NAMES = {"main", "raw", "reference", "staging", "intermediate", "marts", "report"} | {
+    "temp",
+    "system",
+    "memory",
+}
 
 
 def connect(
@@ -15,10 +20,12 @@ def connect(
 ) -> duckdb.DuckDBPyConnection:
     """A connection in UTC, or one line saying why the file cannot be opened. Only a command
     that lands data may `create` the file: elsewhere a missing file is a mistyped path."""
-    if db_path.stem in SCHEMAS:
+    if db_path.stem.lower() in RESERVED_NAMES:
         raise SmartSessionsError(
-            f"database {db_path}: name the file anything but {', '.join(sorted(SCHEMAS))}"
+            f"database {db_path}: name the file anything but {', '.join(sorted(RESERVED_NAMES))}"
         )
+    if {'"', "'"} & set(db_path.stem):  # SQL quotes the catalog name with them
+        raise SmartSessionsError(f"database {db_path}: name the file without quotes")
     if not create and not db_path.exists():
         raise SmartSessionsError(f"no database at {db_path}: load a delivery first")
     try:
@@ -30,7 +37,16 @@ def connect(
                 f"database {db_path} is {holder} another process"
                 f"{' (a load or a build)' if read_only else ''}; try again when it is done"
             ) from None
-        raise SmartSessionsError(f"cannot open database {db_path}: {error}") from None
+        raise SmartSessionsError(f"cannot open database {db_path}: {_first_line(error)}") from None
+    except duckdb.Error as error:  # not a DuckDB file, truncated, damaged
+        raise SmartSessionsError(
+            f"cannot open database {db_path}: it is damaged or not a DuckDB database"
+            f" ({_first_line(error)})"
+        ) from None
     con.execute("set TimeZone = 'UTC'")
     con.execute("set enable_progress_bar = false")  # the CLI shows its own, on a terminal only
     return con
+
+
+def _first_line(error: Exception) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]

@@ -18,6 +18,7 @@ import duckdb
 from smartsessions.database import connect
 from smartsessions.errors import SmartSessionsError
 from smartsessions.freshness import DataAsOf, read_data_as_of
+from smartsessions.leftovers import remove, remove_abandoned, work_path
 from smartsessions.report import Tab, Window, read_tabs
 from smartsessions.workbook import EXCEL_MAX_DATA_ROWS, ReportWorkbook, TimeChart
 
@@ -47,6 +48,7 @@ class ExportSummary:
     window: Window
     data_as_of: DataAsOf
     rows: dict[str, int] = field(default_factory=dict)
+    cells_cut: int = 0  # text cells longer than a cell holds, cut
 
     def describe(self) -> str:
         tabs = ", ".join(f"{name}: {count:,}" for name, count in self.rows.items())
@@ -76,22 +78,28 @@ def export_report(
     if window.start and window.end and window.start > window.end:
         raise SmartSessionsError(f"--from {window.start} is after --to {window.end}")
     _check_out(out)
-    partial = out.with_name(f".{out.name}.{os.getpid()}.partial")
+    remove_abandoned(out)  # work files of an export of the same file that was killed
+    partial, parts = work_path(out, "partial"), work_path(out, "parts")
     try:
         with connect(db_path, read_only=True) as con:
             event = _find_event(con, db_path, event_code)
             tabs = read_tabs(con)
             summary = ExportSummary(out, event, window, read_data_as_of(con))
-            book = ReportWorkbook(partial, max_rows)
+            parts.mkdir()
+            book = ReportWorkbook(partial, max_rows, work_dir=parts)
             with _progress_bar(progress) as bar:
                 for tab in tabs:
                     advance = _advance(bar, tab.name)
                     summary.rows[tab.name] = _write_tab(book, con, tab, event, window, advance)
+            summary.cells_cut = book.cells_cut
             _write_report_info(book, con, tabs, summary)
             book.close()
         os.replace(partial, out)  # the file appears whole, or not at all
+    except OSError as error:  # a full disk, a folder gone or made read-only meanwhile
+        raise SmartSessionsError(f"cannot write {out}: {error.strerror or error}") from None
     finally:
-        partial.unlink(missing_ok=True)
+        remove(partial)
+        remove(parts)
     return summary
 
 
@@ -116,6 +124,8 @@ def _check_out(out: Path) -> None:
         raise SmartSessionsError(f"output folder {folder} is not writable")
     if out.is_dir():
         raise SmartSessionsError(f"--out {out} is a folder, not a file")
+    if out.exists() and not out.is_file():  # a device, a FIFO, a socket: never replaced
+        raise SmartSessionsError(f"--out {out} exists and is not a regular file")
 
 
 def _find_event(con: duckdb.DuckDBPyConnection, db_path: Path, code: str) -> Event:
@@ -214,6 +224,7 @@ def _write_report_info(book: ReportWorkbook, con, tabs: list[Tab], summary: Expo
         ("Data as of: last successful build (UTC)", as_of.last_build, "timestamp"),
     ]
     items += [(f"Rows: {name}", count, "bigint") for name, count in summary.rows.items()]
+    items.append(("Text cells cut to 32,767 characters", summary.cells_cut, "bigint"))
     items += [(f"Left out: {reason}", count, "bigint") for reason, count in left_out]
     book.write_info("Report info", items)
 

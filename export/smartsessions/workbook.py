@@ -13,9 +13,12 @@ from itertools import chain, islice
 from pathlib import Path
 
 import xlsxwriter
+from xlsxwriter.exceptions import FileCreateError
 from xlsxwriter.worksheet import Worksheet
 
 EXCEL_MAX_DATA_ROWS = 1_048_575  # Excel's 1,048,576 rows, less the header
+CELL_MAX_CHARS = 32_767  # the longest text a cell holds, in code points
+CUT_MARK = "…"
 SHEET_NAME_LIMIT = 31
 
 # Excel number formats by the marts' column types.
@@ -90,13 +93,18 @@ class _Layout:
 class ReportWorkbook:
     """A workbook written to `path` on close, whose tabs are written once each, row by row."""
 
-    def __init__(self, path: Path, max_rows: int = EXCEL_MAX_DATA_ROWS):
+    def __init__(
+        self, path: Path, max_rows: int = EXCEL_MAX_DATA_ROWS, work_dir: Path | None = None
+    ):
         # Text is always written as text: never turned into a formula, a number or a link.
-        self.book = xlsxwriter.Workbook(
-            str(path),
-            {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False},
-        )
+        # XlsxWriter's own temporary files go to `work_dir` (beside the workbook, so that what
+        # a killed export leaves is found and removed by the next one).
+        options = {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+        if work_dir:
+            options["tmpdir"] = str(work_dir)
+        self.book = xlsxwriter.Workbook(str(path), options)
         self.max_rows = max_rows
+        self.cells_cut = 0
         self.header_format = self.book.add_format(
             {"bold": True, "text_wrap": True, "valign": "top", "bottom": 1}
         )
@@ -106,7 +114,11 @@ class ReportWorkbook:
         }
 
     def close(self) -> None:
-        self.book.close()
+        try:
+            self.book.close()
+        except FileCreateError as error:  # XlsxWriter wraps the OSError (a full disk, ...)
+            cause = error.args[0] if error.args else None
+            raise cause if isinstance(cause, OSError) else OSError(str(error)) from None
 
     def write_tab(
         self,
@@ -136,7 +148,7 @@ class ReportWorkbook:
             for column, (value, cell_format) in enumerate(
                 zip(row[:width], layout.formats, strict=True)
             ):
-                _write_cell(sheet, written, column, value, cell_format)
+                self._write_cell(sheet, written, column, value, cell_format)
             if chart and row[width]:
                 _note_charted_row(charted, chart, sheet, written, row)
             if count % 10_000 == 0:
@@ -161,9 +173,25 @@ class ReportWorkbook:
                 widths[1] = max(widths[1], FORMATTED_WIDTHS[value_type] + 2)
         sheet = self._new_sheet(name, _Layout(headers, widths))
         for row, (item, value, value_type) in enumerate(items, start=1):
-            _write_cell(sheet, row, 0, item, None)
-            _write_cell(sheet, row, 1, value, self.number_formats.get(value_type))
+            self._write_cell(sheet, row, 0, item, None)
+            self._write_cell(sheet, row, 1, value, self.number_formats.get(value_type))
         sheet.autofilter(0, 0, len(items), 1)
+
+    def _write_cell(self, sheet: Worksheet, row: int, column: int, value, cell_format) -> None:
+        """One value as a typed cell: text as text (cut, and counted, when longer than a cell
+        holds), dates and times as Excel dates, the rest as numbers; the column's number format
+        where it has one. An empty value is an empty cell."""
+        if value is None:
+            return
+        if isinstance(value, str):
+            if len(value) > CELL_MAX_CHARS:
+                value = value[: CELL_MAX_CHARS - 1] + CUT_MARK
+                self.cells_cut += 1
+            sheet.write_string(row, column, value)
+        elif isinstance(value, date | time):
+            sheet.write_datetime(row, column, value, cell_format)
+        else:
+            sheet.write_number(row, column, value, cell_format)
 
     def _new_sheet(self, name: str, layout: _Layout) -> Worksheet:
         sheet = self.book.add_worksheet(name)
@@ -302,19 +330,6 @@ def _shown_length(value) -> int:
     if isinstance(value, float):
         return len(f"{value:,.2f}")
     return len(str(value))
-
-
-def _write_cell(sheet: Worksheet, row: int, column: int, value, cell_format) -> None:
-    """One value as a typed cell: text as text, dates and times as Excel dates, the rest as
-    numbers; the column's number format where it has one. An empty value is an empty cell."""
-    if value is None:
-        return
-    if isinstance(value, str):
-        sheet.write_string(row, column, value)
-    elif isinstance(value, date | time):
-        sheet.write_datetime(row, column, value, cell_format)
-    else:
-        sheet.write_number(row, column, value, cell_format)
 
 
 def _sheet_name(name: str, number: int) -> str:

@@ -48,3 +48,25 @@ def generated_db(tmp_path_factory) -> Path:
     load_delivery(db, folder / "delivery")
     run_build(db)
     return db
+
+
+@pytest.fixture
+def small_filesystem(tmp_path):
+    """An empty folder on a 64 KiB filesystem of its own (a tmpfs), to fill up. Needs root, as
+    CI has: elsewhere the test is skipped, with the reason."""
+    import os
+    import subprocess
+
+    folder = tmp_path / "small"
+    folder.mkdir()
+    if os.geteuid() != 0 and os.environ.get("CI") != "true":
+        pytest.skip("mounting a small tmpfs needs root")
+    subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(folder)],
+        check=True,
+        capture_output=True,
+    )
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)

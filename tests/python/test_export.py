@@ -3,13 +3,16 @@ and the workbook is read back. Every expected value below is worked out by hand 
 files (London: clocks go forward on 2026-03-29 at 01:00 UTC)."""
 
 import json
+import os
 import shutil
+import stat
 import subprocess
 import sys
 import zipfile
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
+from time import sleep
 
 import duckdb
 import pytest
@@ -25,6 +28,7 @@ from smartsessions.load import load_delivery
 from smartsessions.report import Window
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "delivery"
+SMARTSESSIONS = str(Path(sys.executable).parent / "smartsessions")
 FORMULA_ROOM = '=HYPERLINK("http://x","y")'
 LOUNGE = "Café Zürich \u2013 Lounge"  # an en dash: non-ASCII on purpose
 TAB_NAMES = [
@@ -460,3 +464,81 @@ def test_export_is_quiet_when_not_a_terminal(built_db, tmp_path):
     assert result.exit_code == 0
     assert result.stderr == ""
     assert result.stdout.startswith(f"wrote {out} for LDN26 (all history): ")
+
+
+def test_out_naming_a_fifo_or_a_device_is_refused_and_left_alone(built_db, tmp_path):
+    fifo, device = tmp_path / "pipe.xlsx", tmp_path / "null.xlsx"
+    os.mkfifo(fifo)
+    device.symlink_to("/dev/null")
+    for out in (fifo, device):
+        with pytest.raises(SmartSessionsError) as refused:
+            export_report(built_db, "LDN26", out)
+        assert str(refused.value) == f"--out {out} exists and is not a regular file"
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    assert device.is_symlink() and Path(os.readlink(device)) == Path("/dev/null")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["null.xlsx", "pipe.xlsx"]
+
+
+def test_a_full_disk_is_one_line_and_leaves_nothing(built_db, small_filesystem):
+    out = small_filesystem / "report.xlsx"
+    result = CliRunner().invoke(
+        app, ["--db", str(built_db), "export", "--event", "LDN26", "--out", str(out)]
+    )
+    assert (result.exit_code, result.stderr) == (
+        1,
+        f"error: cannot write {out}: No space left on device\n",
+    )
+    assert list(small_filesystem.iterdir()) == []
+
+
+def test_what_a_killed_export_left_is_removed_by_the_next(built_db, tmp_path):
+    out = tmp_path / "report.xlsx"
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()  # a process id that no longer runs
+    (tmp_path / f".report.xlsx.{dead.pid}.partial").write_bytes(b"PK half a workbook")
+    (tmp_path / f".report.xlsx.{dead.pid}.parts").mkdir()
+    (tmp_path / f".report.xlsx.{dead.pid}.parts" / "tmpabc").write_bytes(b"<sheetData>")
+    in_use = tmp_path / f".report.xlsx.{os.getppid()}.partial"  # a running process's
+    in_use.write_bytes(b"")
+    export_report(built_db, "LDN26", out)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [in_use.name, "report.xlsx"]
+
+
+def test_an_export_killed_at_any_point_leaves_nothing_after_the_next(generated_db, tmp_path):
+    out = tmp_path / "report.xlsx"
+    command = [SMARTSESSIONS, "--db", str(generated_db), "export", "--event", "NYC26"]
+    for delay in (0.2, 0.4, 0.6, 0.8):
+        export = subprocess.Popen([*command, "--out", str(out)])
+        sleep(delay)
+        export.kill()
+        export.wait()
+    subprocess.run([*command, "--out", str(out)], check=True, capture_output=True)
+    assert [p.name for p in tmp_path.iterdir()] == ["report.xlsx"]
+
+
+def test_control_characters_in_a_path_are_shown_escaped(built_db, tmp_path):
+    folder = tmp_path / "\x1b[31mred\nline[/bold]"
+    result = CliRunner().invoke(
+        app,
+        ["--db", str(built_db), "export", "--event", "LDN26", "--out", str(folder / "r.xlsx")],
+    )
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"error: output folder {tmp_path}/\\x1b[31mred\\nline[/bold] does not exist\n"
+    )
+
+
+def test_report_info_counts_the_text_cells_cut(built_db, tmp_path):
+    db = tmp_path / "long-names.duckdb"
+    shutil.copy(built_db, db)
+    with duckdb.connect(str(db)) as con:  # a room name longer than a cell holds
+        con.execute(
+            "update marts.room_schedules set room_name = repeat('Hall ', 8000)"
+            " where event_id = 'LDN26' and report_order = 1"
+        )
+    out = tmp_path / "long.xlsx"
+    export_report(db, "LDN26", out)
+    book = load_workbook(out)
+    cell = book["High Level (detailed view)"]["D2"].value
+    assert (len(cell), cell[-1]) == (32_767, "…")
+    assert dict(values(book["Report info"])[1:])["Text cells cut to 32,767 characters"] == 1

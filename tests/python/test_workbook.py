@@ -157,3 +157,25 @@ def test_charts_sit_beside_the_data_on_a_time_axis_with_a_series_per_day(tmp_pat
     assert 'formatCode="yyyy-mm-dd hh:mm"' in chart_xml and '<c:min val="0"/>' in chart_xml
     # column F (from 0): one empty column after the data
     assert "<xdr:from><xdr:col>5</xdr:col>" in drawing
+
+
+def test_text_longer_than_a_cell_is_cut_with_an_ellipsis_and_counted(tmp_path):
+    exactly, longer = "x" * 32_767, "é" * 32_767 + "tail"  # code points, not bytes
+    book = ReportWorkbook(tmp_path / "out.xlsx")
+    book.write_tab("Long", [("Text", "varchar")], [(exactly,), (longer,), ("short",)])
+    book.close()
+    sheet = load_workbook(tmp_path / "out.xlsx")["Long"]
+    assert sheet["A2"].value == exactly
+    assert sheet["A3"].value == "é" * 32_766 + "…"
+    assert sheet["A4"].value == "short"
+    assert book.cells_cut == 1
+
+
+def test_xlsxwriter_works_in_the_folder_it_is_given(tmp_path):
+    work = tmp_path / "parts"
+    work.mkdir()
+    book = ReportWorkbook(tmp_path / "out.xlsx", work_dir=work)
+    assert book.book.tmpdir == str(work)
+    book.write_tab("Tab", HEADERS, rows(3))
+    book.close()
+    assert list(work.iterdir()) == []  # it removes its own files when it closes
