@@ -48,3 +48,13 @@ def generated_db(tmp_path_factory) -> Path:
     load_delivery(db, folder / "delivery")
     run_build(db)
     return db
+
+
+@pytest.fixture
+def delivery(tmp_path) -> Path:
+    return tmp_path / "delivery"
+
+
+@pytest.fixture
+def db(tmp_path) -> Path:
+    return tmp_path / "landed.duckdb"
