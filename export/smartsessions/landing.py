@@ -47,7 +47,8 @@ def insert_rejects(con, file: DeliveryFile, batch: Batch) -> int:
     fields = ", ".join(f"{quoted(name)} := {quoted(name)}" for name in file.table.column_names)
     inserted = con.execute(
         f"""
-        insert into raw.rejected_records
+        insert into raw.rejected_records (table_name, source_file, line_number, row_number,
+            raw_record, reason, _load_id, _loaded_at)
         select ?, ?, _line, _row, coalesce(_raw, to_json(struct_pack({fields}))::varchar),
             _reason, ?, ?
         from {JUDGED} where _reason is not null order by coalesce(_line, _row)
@@ -59,7 +60,11 @@ def insert_rejects(con, file: DeliveryFile, batch: Batch) -> int:
 
 def record_file(con, file, file_hash, status, loaded, rejected, batch: Batch) -> None:
     con.execute(
-        "insert into raw.loaded_files values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        """
+        insert into raw.loaded_files (file_hash, source_file, delivery_dir, table_name, status,
+            records_loaded, records_rejected, _load_id, _loaded_at)
+        values (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """,
         [
             file_hash,
             file.relative,
@@ -78,7 +83,10 @@ def reject_file(con, file: DeliveryFile, file_hash: str, reason: str, batch: Bat
     """One reject naming the file and the reason, and its book-keeping row, together."""
     with transaction(con):
         con.execute(
-            "insert into raw.rejected_records values (?, ?, null, null, null, ?, ?, ?)",
+            """
+            insert into raw.rejected_records (table_name, source_file, reason, _load_id, _loaded_at)
+            values (?, ?, ?, ?, ?)
+            """,
             [file.table.name, file.relative, reason, batch.load_id, batch.loaded_at],
         )
         record_file(con, file, file_hash, "rejected", 0, 0, batch)
