@@ -23,6 +23,47 @@ class FileRejected(Exception):
     """The file as a whole breaks the contract; the message is the reason."""
 
 
+def column_positions(table: Table, names: list[str], described_as: str) -> dict[str, int]:
+    """Where each of the table's columns is among a file's column names (its CSV header or
+    parquet schema, in order), from 0; the file is rejected whole when the names do not fit
+    the table. Names are compared trimmed and case-folded; an optional column may be absent."""
+    folded = [name.strip().casefold() for name in names]
+    _check_names_are_distinct(folded, described_as)
+    required = [column.name for column in table.columns if column.required]
+    missing = [name for name in required if name not in folded]
+    known = table.column_names
+    unknown = [name.strip() for name, key in zip(names, folded, strict=True) if key not in known]
+    if missing or unknown:
+        raise FileRejected(f"its columns do not fit {table.name}: {_misfits(missing, unknown)}")
+    return {name: position for position, name in enumerate(folded)}
+
+
+def _misfits(missing: list[str], unknown: list[str]) -> str:
+    misfits = []
+    if missing:
+        misfits.append(f"missing {', '.join(missing)}")
+    if unknown:
+        misfits.append(f"unknown {', '.join(unknown)}")
+    return "; ".join(misfits)
+
+
+def _check_names_are_distinct(folded: list[str], described_as: str) -> None:
+    """A column with no name, or two with the same one, cannot be matched to the table's."""
+    positions: dict[str, list[int]] = {}
+    for position, name in enumerate(folded, start=1):
+        positions.setdefault(name, []).append(position)
+    if "" in positions:
+        raise FileRejected(f"{described_as} has no name for {_columns(positions[''])}")
+    repeated = [f"{name} ({_columns(at)})" for name, at in positions.items() if len(at) > 1]
+    if repeated:
+        raise FileRejected(f"{described_as} names a column more than once: {'; '.join(repeated)}")
+
+
+def _columns(positions: list[int]) -> str:
+    noun = "column" if len(positions) == 1 else "columns"
+    return f"{noun} {', '.join(map(str, positions))}"
+
+
 def judge(con, table: Table, records: str) -> None:
     """`delivered`: the records, the trimmed value of each column whose value is checked,
     and the reason a record is rejected (NULL for a good one). Only a reject keeps its raw

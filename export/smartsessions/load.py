@@ -36,7 +36,7 @@ from smartsessions.readers import WORK_TABLES, read_records
 class LoadSummary:
     files_loaded: int = 0
     files_skipped: int = 0  # offered before: the same content hash is in raw.loaded_files
-    files_rejected: int = 0  # rejected whole (not UTF-8, not gzip, unreadable)
+    files_rejected: int = 0  # rejected whole (not UTF-8, not gzip, unreadable, columns misfit)
     records_loaded: int = 0
     records_rejected: int = 0
     warnings: list[str] = field(default_factory=list)

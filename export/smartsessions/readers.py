@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 
 from smartsessions.contract import Table
-from smartsessions.contract_checks import FileRejected, trim_sql
+from smartsessions.contract_checks import FileRejected, column_positions, trim_sql
 from smartsessions.delivery import DeliveryFile
 from smartsessions.file_checks import Scan
 from smartsessions.sql import literal, quoted
@@ -84,25 +84,26 @@ def _read_json_lines(con, table: Table, path: str, options: str, delimiter: int 
     )"""
 
 
-def _csv_header(head: str) -> tuple[str, ...]:
-    """The column names in the first row (none for a file with no text), from Python's
-    reader: DuckDB's sniffer fails on some files whose rows it reads once told the columns."""
+def _csv_header(head: str) -> list[str]:
+    """The column names in the first row, as delivered, from Python's reader: DuckDB's
+    sniffer fails on some files whose rows it reads once told the columns. A file without a
+    header row is rejected whole."""
     head = head.removeprefix("\ufeff")
-    if not head.strip():
-        return ()
+    if not head:
+        raise FileRejected("it is empty: a CSV file starts with a header row")
     try:
         row = next(csv.reader(io.StringIO(head, newline="")))
     except csv.Error as error:
         raise FileRejected(f"its CSV header cannot be read: {error}") from None
-    if not row:
+    if not row or (len(row) == 1 and not row[0].strip()):
         raise FileRejected("its first line, the CSV header, is blank")
-    return tuple(name.strip() for name in row)
+    return row
 
 
-def _read_csv(con, table: Table, path: str, options: str, header: tuple[str, ...]) -> str:
-    if not header:  # a file with no text
-        return _no_records(table)
-    # Columns are named by position, so that odd or repeated header names cannot get in the way.
+def _read_csv(con, table: Table, path: str, options: str, header: list[str]) -> str:
+    positions = column_positions(table, header, "its CSV header")
+    # Columns are named by position, so that odd header names (spaces, quotes, any case) cannot
+    # get in the way.
     columns = ", ".join(f"'c{index}': 'VARCHAR'" for index in range(1, len(header) + 1))
     errors, scans = f"csv_errors_{uuid.uuid4().hex}", f"csv_scans_{uuid.uuid4().hex}"
     con.execute(
@@ -126,7 +127,7 @@ def _read_csv(con, table: Table, path: str, options: str, header: tuple[str, ...
     con.execute(f"drop table {errors}")
     con.execute(f"drop table {scans}")
     values = ", ".join(
-        f"c{header.index(name) + 1} as {quoted(name)}" if name in header else _null_text(name)
+        f"c{positions[name] + 1} as {quoted(name)}" if name in positions else _null_text(name)
         for name in table.column_names
     )
     nulls = ", ".join(_null_text(name) for name in table.column_names)
@@ -140,11 +141,11 @@ def _read_csv(con, table: Table, path: str, options: str, header: tuple[str, ...
 
 
 def _read_parquet(con, table: Table, path: str) -> str:
-    described = con.execute(f"describe select * from read_parquet({path})").fetchall()
-    present = {row[0] for row in described}
+    names = _parquet_column_names(con, path)
+    positions = column_positions(table, names, "its parquet schema")
     values = ", ".join(
-        f"cast({quoted(name)} as varchar) as {quoted(name)}"
-        if name in present
+        f"cast({quoted(names[positions[name]])} as varchar) as {quoted(name)}"
+        if name in positions
         else _null_text(name)
         for name in table.column_names
     )
@@ -159,12 +160,21 @@ def _read_parquet(con, table: Table, path: str) -> str:
     return "parquet_rows"
 
 
-def _no_records(table: Table) -> str:
-    nulls = ", ".join(_null_text(name) for name in table.column_names)
-    return (
-        "(select null::bigint as _row, null::bigint as _line, null::varchar as _raw,"
-        f" null::varchar as _fault, {nulls} where false)"
-    )
+def _parquet_column_names(con, path: str) -> list[str]:
+    """The file's column names as written. DuckDB's own read renames a column whose name
+    repeats another's, case aside (`A` beside `a` becomes `A_1`), so the names come from the
+    schema itself: its elements depth first, the root's children being the columns."""
+    elements = con.execute(
+        f"select name, num_children from parquet_schema({path}) order by column_id"
+    ).fetchall()
+    names, nested_left = [], 0  # elements left in the nested column being skipped
+    for name, children in elements[1:]:
+        if nested_left:
+            nested_left += (children or 0) - 1
+        else:
+            names.append(name)
+            nested_left = children or 0
+    return names
 
 
 def _null_text(name: str) -> str:

@@ -1,15 +1,20 @@
-"""The contract's checks and casts: each reject reason, trimming, booleans, offsets."""
+"""The contract's checks and casts: each reject reason, trimming, booleans, offsets; a file's
+columns against its table's."""
 
 import json
+from pathlib import Path
 
 import pytest
 from deliveries import (
     JOIN,
     ROOM,
+    csv_rows,
     jsonl,
     query,
     rejects,
+    table_counts,
     write,
+    write_parquet,
 )
 
 from smartsessions.load import load_delivery
@@ -136,3 +141,174 @@ def test_timestamps_take_any_iso_offset(delivery, db, text, instant):
     write(delivery / "room_joins.jsonl", jsonl({**JOIN, "occurred_at": text}))
     load_delivery(db, delivery)
     assert query(db, "select occurred_at::varchar from raw.room_joins") == [(instant,)]
+
+
+# --- a file's columns against its table ----------------------------------------------------------
+
+
+def write_columns(path: Path, columns: list[tuple[str, str]]) -> Path:
+    """One record, its columns named as given, as a CSV file or a parquet file of text."""
+    if path.name.endswith(".parquet"):
+        values = ", ".join(f"'{value}' as \"{name}\"" for name, value in columns)
+        write_parquet(path, f"select {values}")
+        return path
+    header = ",".join(name for name, _ in columns)
+    return write(path, csv_rows(",".join(value for _, value in columns), header=header))
+
+
+FORMATS = pytest.mark.parametrize("ending", [".csv", ".parquet"])
+
+
+def test_a_csv_of_room_joins_naming_uuid_for_event_uuid_is_rejected_whole(delivery, db):
+    rows = [f"j{n},LDN26,r1,u{n},2026-03-29T00:30:00Z,GB" for n in range(1, 1001)]
+    header = "uuid,event_id,room_id,user_id,occurred_at,country_code"
+    write(delivery / "room_joins.csv", csv_rows(*rows, header=header))
+    summary = load_delivery(db, delivery)
+    assert summary.describe() == (
+        "0 files loaded, 0 skipped as already loaded, 1 rejected whole;"
+        " 0 records loaded, 0 rejected"
+    )
+    reason = "its columns do not fit room_joins: missing event_uuid; unknown uuid"
+    assert summary.warnings == [f"rejected room_joins.csv whole: {reason}"]
+    assert query(
+        db,
+        "select table_name, source_file, line_number, row_number, raw_record, reason"
+        " from raw.rejected_records",
+    ) == [("room_joins", "room_joins.csv", None, None, None, reason)]
+    assert query(
+        db, "select source_file, status, records_loaded, records_rejected from raw.loaded_files"
+    ) == [("room_joins.csv", "rejected", 0, 0)]
+    assert table_counts(db)[0] == 0
+
+
+@FORMATS
+@pytest.mark.parametrize(
+    ("table", "names", "reason"),
+    [
+        (
+            "rooms",
+            ["room_id", "event_id", "capacity"],
+            "its columns do not fit rooms: missing room_name",
+        ),
+        (
+            "rooms",
+            ["room_id", "event_id", "room_name", "floor"],
+            "its columns do not fit rooms: unknown floor",
+        ),
+        (
+            "room_joins",
+            ["uuid", "event_id", "room_id", "Who ", "occurred_at"],
+            "its columns do not fit room_joins: missing event_uuid, user_id; unknown uuid, Who",
+        ),
+    ],
+)
+def test_a_file_whose_columns_do_not_fit_its_table_is_rejected_whole(
+    delivery, db, ending, table, names, reason
+):
+    write_columns(delivery / f"{table}{ending}", [(name, "x") for name in names])
+    summary = load_delivery(db, delivery)
+    assert (summary.files_rejected, summary.records_loaded, summary.records_rejected) == (1, 0, 0)
+    # no value is landed, nor judged as a record
+    assert query(
+        db, "select line_number, row_number, raw_record, reason from raw.rejected_records"
+    ) == [(None, None, None, reason)]
+    assert query(db, f"select count(*) from raw.{table}") == [(0,)]
+    assert query(db, "select status from raw.loaded_files") == [("rejected",)]
+
+
+@FORMATS
+def test_column_names_are_matched_trimmed_and_in_any_case(delivery, db, ending):
+    columns = [
+        (" Event_UUID ", "j1"),
+        ("EVENT_ID", "LDN26"),
+        ("Room_Id\t", "r1"),
+        ("  user_id", "u1"),
+        ("Occurred_At", "2026-03-29T00:30:00Z"),
+        ("country_CODE", "GB"),
+    ]
+    write_columns(delivery / f"room_joins{ending}", columns)
+    summary = load_delivery(db, delivery)
+    assert (summary.files_loaded, summary.records_loaded, summary.records_rejected) == (1, 1, 0)
+    assert query(
+        db,
+        "select event_uuid, event_id, room_id, user_id, occurred_at::varchar, country_code"
+        " from raw.room_joins",
+    ) == [("j1", "LDN26", "r1", "u1", "2026-03-29 00:30:00+00", "GB")]
+
+
+@FORMATS
+def test_optional_columns_may_be_absent(delivery, db, ending):
+    write_columns(
+        delivery / f"rooms{ending}", [("room_name", "Hall"), ("event_id", "E"), ("room_id", "r1")]
+    )
+    assert load_delivery(db, delivery).records_loaded == 1
+    assert query(
+        db, "select room_id, event_id, room_name, capacity, is_private, updated_at from raw.rooms"
+    ) == [("r1", "E", "Hall", None, None, None)]
+
+
+@pytest.mark.parametrize(
+    ("ending", "reason"),
+    [
+        (".csv", "its CSV header has no name for column 2"),
+        (".parquet", "its parquet schema has no name for column 2"),
+    ],
+)
+def test_a_column_without_a_name_rejects_the_file_whole(delivery, db, ending, reason):
+    columns = [("room_id", "r1"), (" ", "x"), ("event_id", "E"), ("room_name", "Hall")]
+    write_columns(delivery / f"rooms{ending}", columns)
+    summary = load_delivery(db, delivery)
+    assert (summary.files_rejected, summary.records_loaded) == (1, 0)
+    assert summary.warnings == [f"rejected rooms{ending} whole: {reason}"]
+
+
+def test_csv_columns_without_names_are_all_named_in_the_reason(delivery, db):
+    write(delivery / "rooms.csv", "room_id,,event_id, ,room_name\nr1,x,E,y,Hall\n")
+    summary = load_delivery(db, delivery)
+    assert summary.warnings == [
+        "rejected rooms.csv whole: its CSV header has no name for columns 2, 4"
+    ]
+
+
+def test_a_csv_header_naming_a_column_twice_case_aside_is_rejected_whole(delivery, db):
+    write(delivery / "attendees.csv", "event_id,user_id,EVENT_ID, User_Id\nE,u1,E,u1\n")
+    summary = load_delivery(db, delivery)
+    assert (summary.files_rejected, summary.records_loaded) == (1, 0)
+    assert summary.warnings == [
+        "rejected attendees.csv whole: its CSV header names a column more than once:"
+        " event_id (columns 1, 3); user_id (columns 2, 4)"
+    ]
+
+
+def test_a_parquet_schema_naming_a_column_twice_case_aside_is_rejected_whole(delivery, db):
+    # DuckDB renames a repeated name when it writes (EVENT_ID would become EVENT_ID_1), as some
+    # other writers do not: the name is put in place in the file's bytes, at the same length.
+    path = delivery / "attendees.parquet"
+    write_columns(path, [("event_id", "E"), ("user_id", "u1"), ("EVENT_XX", "E")])
+    path.write_bytes(path.read_bytes().replace(b"EVENT_XX", b"EVENT_ID"))
+    summary = load_delivery(db, delivery)
+    assert (summary.files_rejected, summary.records_loaded) == (1, 0)
+    assert summary.warnings == [
+        "rejected attendees.parquet whole: its parquet schema names a column more than once:"
+        " event_id (columns 1, 3)"
+    ]
+
+
+def test_a_nested_parquet_column_is_one_column(delivery, db):
+    write_parquet(
+        delivery / "rooms.parquet",
+        "select 'r1' as room_id, {'floor': 2, 'wing': {'name': 'east'}} as location,"
+        " 'E' as event_id, 'Hall' as room_name",
+    )
+    assert load_delivery(db, delivery).warnings == [
+        "rejected rooms.parquet whole: its columns do not fit rooms: unknown location"
+    ]
+
+
+def test_json_keys_are_matched_exactly_and_unknown_keys_are_ignored(delivery, db):
+    renamed = {("Event_UUID" if key == "event_uuid" else key): value for key, value in JOIN.items()}
+    write(delivery / "room_joins.jsonl", jsonl({**JOIN, "floor": 2}, renamed))
+    summary = load_delivery(db, delivery)
+    assert (summary.files_loaded, summary.records_loaded, summary.records_rejected) == (1, 1, 1)
+    assert query(db, "select event_uuid from raw.room_joins") == [("j1",)]
+    assert rejects(db) == [("room_joins.jsonl", 2, 2, "missing required field event_uuid")]

@@ -10,6 +10,7 @@ from deliveries import (
     query,
     table_counts,
     write,
+    write_parquet,
 )
 
 from smartsessions.errors import SmartSessionsError
@@ -70,3 +71,20 @@ def test_a_missing_folder_a_file_or_an_empty_delivery_is_a_user_error(tmp_path, 
     write(tmp_path / "empty" / ".rooms.jsonl", jsonl(ROOM))
     with pytest.raises(SmartSessionsError, match=r"^empty delivery: .* holds no file to load$"):
         load_delivery(db, tmp_path / "empty")
+
+
+def test_a_gzip_compressed_parquet_file_is_an_unknown_file(tmp_path, delivery, db):
+    write_parquet(tmp_path / "joins.parquet", "select 'j1' as event_uuid")
+    parquet = (tmp_path / "joins.parquet").read_bytes()
+    write(delivery / "room_joins.parquet.gz", parquet)
+    write(delivery / "room_joins" / "part-1.parquet.gz", parquet)
+    write(delivery / "rooms.jsonl", jsonl(ROOM))
+    summary = load_delivery(db, delivery)
+    assert summary.files_loaded == 1
+    assert summary.warnings == [
+        "skipped unknown file room_joins.parquet.gz",
+        "skipped unknown file room_joins/part-1.parquet.gz",
+    ]
+    assert query(db, "select count(*) from raw.loaded_files where table_name = 'room_joins'") == [
+        (0,)
+    ]

@@ -74,7 +74,7 @@ def test_typed_parquet_columns_are_checked_like_text(delivery, db):
         delivery / "rooms" / "typed.parquet",
         "select 'r1' as room_id, 'E' as event_id, 'Hall' as room_name, 40 as capacity,"
         " false as is_private, date '2026-03-29' as start_date, time '09:30' as start_time,"
-        " timestamptz '2026-03-01 09:00:00+00' as updated_at, 'ignored' as extra",
+        " timestamptz '2026-03-01 09:00:00+00' as updated_at",
     )
     write_parquet(
         delivery / "rooms" / "zoneless.parquet",
@@ -94,16 +94,57 @@ def test_typed_parquet_columns_are_checked_like_text(delivery, db):
     ]
 
 
-def test_an_empty_file_loads_no_records(delivery, db):
+def test_an_empty_json_lines_file_loads_no_records_an_empty_csv_is_rejected_whole(delivery, db):
     write(delivery / "rooms.csv", "")
     write(delivery / "room_joins.jsonl.gz", "\n\n")
     write(delivery / "attendees.csv", "event_id,user_id\n")
     write(delivery / "event_apps.csv", "\nevent_id\nE\n")
     summary = load_delivery(db, delivery)
-    assert (summary.files_loaded, summary.records_loaded, summary.records_rejected) == (3, 0, 0)
+    assert (summary.files_loaded, summary.records_loaded, summary.records_rejected) == (2, 0, 0)
+    # a CSV file without its header row is rejected whole: its columns are unknown
+    assert summary.files_rejected == 2
     assert summary.warnings == [
-        "rejected event_apps.csv whole: its first line, the CSV header, is blank"
+        "rejected event_apps.csv whole: its first line, the CSV header, is blank",
+        "rejected rooms.csv whole: it is empty: a CSV file starts with a header row",
     ]
+
+
+def test_a_json_lines_file_of_no_bytes_loads_no_records(delivery, db):
+    write(delivery / "room_leaves.jsonl", "")
+    summary = load_delivery(db, delivery)
+    assert summary.describe() == (
+        "1 files loaded, 0 skipped as already loaded, 0 rejected whole;"
+        " 0 records loaded, 0 rejected"
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "reason"),
+    [
+        ("rooms.csv", "", "it is empty: a CSV file starts with a header row"),
+        ("rooms.csv.gz", "", "it is empty: a CSV file starts with a header row"),
+        ("rooms.csv", "\ufeff", "it is empty: a CSV file starts with a header row"),
+        (
+            "rooms.csv",
+            "\r\nroom_id,event_id,room_name\r\nr1,E,Hall\r\n",
+            "its first line, the CSV header, is blank",
+        ),
+        (
+            "rooms.csv",
+            " \t\nroom_id,event_id,room_name\nr1,E,Hall\n",
+            "its first line, the CSV header, is blank",
+        ),
+    ],
+)
+def test_a_csv_without_a_header_row_is_rejected_whole(delivery, db, name, text, reason):
+    write(delivery / name, text)
+    summary = load_delivery(db, delivery)
+    assert (summary.files_rejected, summary.records_loaded, summary.records_rejected) == (1, 0, 0)
+    assert query(
+        db,
+        "select source_file, line_number, row_number, raw_record, reason from raw.rejected_records",
+    ) == [(name, None, None, None, reason)]
+    assert query(db, "select status from raw.loaded_files") == [("rejected",)]
 
 
 # --- CSV and JSON lines -----------------------------------------------------------------------
@@ -154,7 +195,7 @@ def test_csv_rejects_name_the_line_duckdb_could_not_split_or_the_data_row(delive
 def test_csv_columns_are_found_by_header_name(delivery, db):
     write(
         delivery / "rooms.csv",
-        "\ufeffextra, room_name ,room_id,event_id\nx,Hall,r1,E\nx,Hall,,E\n",
+        "\ufeff room_name ,room_id,event_id\nHall,r1,E\nHall,,E\n",
     )
     summary = load_delivery(db, delivery)
     assert (summary.records_loaded, summary.records_rejected) == (1, 1)
