@@ -39,7 +39,12 @@ def main(
 
 
 @app.command()
-def load(folder: Annotated[Path, typer.Argument(help="The delivery folder.")]) -> None:
+def load(
+    folder: Annotated[Path, typer.Argument(help="The delivery folder.")],
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit with status 3 if a record or file was rejected.")
+    ] = False,
+) -> None:
     """Load a delivery into the raw tables (files already loaded are skipped)."""
     from smartsessions.load import load_delivery
 
@@ -50,6 +55,8 @@ def load(folder: Annotated[Path, typer.Argument(help="The delivery folder.")]) -
     for warning in summary.warnings:
         typer.echo(f"warning: {warning}", err=True)
     typer.echo(summary.describe())
+    if strict and summary.rejected_anything:
+        raise typer.Exit(3)
 
 
 @app.command()

@@ -41,6 +41,11 @@ class LoadSummary:
     records_rejected: int = 0
     warnings: list[str] = field(default_factory=list)
 
+    @property
+    def rejected_anything(self) -> bool:
+        """Whether this load rejected a record or a whole file (what `load --strict` fails on)."""
+        return self.files_rejected > 0 or self.records_rejected > 0
+
     def describe(self) -> str:
         return (
             f"{self.files_loaded:,} files loaded, {self.files_skipped:,} skipped as already"

@@ -1,5 +1,5 @@
 """The load as a whole and the `load` command: progress, user errors, the summary and
-warnings it prints."""
+warnings it prints, and `--strict`'s exit status."""
 
 import pytest
 from deliveries import (
@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from smartsessions.cli import app
 from smartsessions.errors import SmartSessionsError
-from smartsessions.load import load_delivery
+from smartsessions.load import LoadSummary, load_delivery
 
 # --- the load and its command -----------------------------------------------------------------
 
@@ -56,3 +56,46 @@ def test_a_database_named_like_a_schema_is_refused(delivery, tmp_path):
     write(delivery / "room_joins.jsonl", jsonl(JOIN))
     with pytest.raises(SmartSessionsError, match="name the file anything but"):
         load_delivery(tmp_path / "raw.duckdb", delivery)
+
+
+def test_a_load_rejected_anything_when_a_record_or_a_whole_file_was_rejected():
+    assert not LoadSummary(files_loaded=1, files_skipped=2, records_loaded=3).rejected_anything
+    assert LoadSummary(records_rejected=1).rejected_anything
+    assert LoadSummary(files_rejected=1).rejected_anything
+
+
+def test_strict_fails_with_status_3_when_this_load_rejected_anything(tmp_path, delivery):
+    write(delivery / "room_joins.jsonl", jsonl(JOIN, "[]"))
+    summary = (
+        "1 files loaded, 0 skipped as already loaded, 0 rejected whole;"
+        " 1 records loaded, 1 rejected\n"
+    )
+    lenient = CliRunner().invoke(app, ["--db", str(tmp_path / "a.duckdb"), "load", str(delivery)])
+    assert (lenient.exit_code, lenient.stdout) == (0, summary)
+    strict = ["--db", str(tmp_path / "b.duckdb"), "load", str(delivery), "--strict"]
+    first = CliRunner().invoke(app, strict)
+    assert (first.exit_code, first.stdout) == (3, summary)
+    # offered again, the file is skipped: this load rejected nothing
+    assert CliRunner().invoke(app, strict).exit_code == 0
+
+
+def test_strict_fails_when_a_file_is_rejected_whole(delivery, db):
+    write(delivery / "room_joins.jsonl", jsonl(JOIN))
+    write(delivery / "rooms.csv", "")
+    result = CliRunner().invoke(app, ["--db", str(db), "load", str(delivery), "--strict"])
+    assert result.exit_code == 3
+    assert result.stdout == (
+        "1 files loaded, 0 skipped as already loaded, 1 rejected whole;"
+        " 1 records loaded, 0 rejected\n"
+    )
+    assert result.stderr == (
+        "warning: rejected rooms.csv whole: it is empty: a CSV file starts with a header row\n"
+    )
+
+
+def test_strict_succeeds_on_a_clean_delivery(delivery, db):
+    write(delivery / "room_joins.jsonl", jsonl(JOIN))
+    write(delivery / "notes.txt", "not data")
+    result = CliRunner().invoke(app, ["--db", str(db), "load", str(delivery), "--strict"])
+    assert result.exit_code == 0
+    assert result.stderr == "warning: skipped unknown file notes.txt\n"
