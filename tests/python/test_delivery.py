@@ -2,16 +2,7 @@
 linked folders, unknown and hidden files, and a delivery folder that is not there."""
 
 import pytest
-from deliveries import (
-    JOIN,
-    ROOM,
-    csv_rows,
-    jsonl,
-    query,
-    table_counts,
-    write,
-    write_parquet,
-)
+from deliveries import JOIN, ROOM, csv_rows, jsonl, query, table_counts, write, write_parquet
 
 from smartsessions.errors import SmartSessionsError
 from smartsessions.load import load_delivery

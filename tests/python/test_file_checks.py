@@ -5,14 +5,7 @@ import gzip
 import json
 
 import pytest
-from deliveries import (
-    JOIN,
-    csv_rows,
-    jsonl,
-    query,
-    rejects,
-    write,
-)
+from deliveries import JOIN, csv_rows, jsonl, query, rejects, write
 
 from smartsessions.file_checks import TextCheck
 from smartsessions.load import load_delivery

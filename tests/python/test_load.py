@@ -2,12 +2,7 @@
 warnings it prints, and `--strict`'s exit status."""
 
 import pytest
-from deliveries import (
-    JOIN,
-    ROOM,
-    jsonl,
-    write,
-)
+from deliveries import JOIN, ROOM, jsonl, write
 from typer.testing import CliRunner
 
 from smartsessions.cli import app

@@ -4,15 +4,7 @@ CSV columns found by header name, lines a reader cannot split, empty files."""
 import json
 
 import pytest
-from deliveries import (
-    JOIN,
-    csv_rows,
-    jsonl,
-    query,
-    rejects,
-    write,
-    write_parquet,
-)
+from deliveries import JOIN, csv_rows, jsonl, query, rejects, write, write_parquet
 
 from smartsessions.load import load_delivery
 
