@@ -91,7 +91,11 @@ def main(
 
 @app.command()
 def load(
-    folder: Annotated[Path, typer.Argument(help="The delivery folder.")], db: DbOption = None
+    folder: Annotated[Path, typer.Argument(help="The delivery folder.")],
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit with status 3 if a record or file was rejected.")
+    ] = False,
+    db: DbOption = None,
 ) -> None:
     """Load a delivery into the raw tables (files already loaded are skipped)."""
     from smartsessions.load import load_delivery
@@ -103,6 +107,8 @@ def load(
     for warning in summary.warnings:
         say(f"warning: {warning}", err=True)
     say(summary.describe())
+    if strict and summary.rejected_anything:
+        raise typer.Exit(3)
 
 
 @app.command()

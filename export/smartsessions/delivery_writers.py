@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 
 from smartsessions.contract import TABLES
+from smartsessions.sql import literal
 
 # Per format, each table's layout: (ending, whether its records go in a folder of parts).
 MIXED_LAYOUT = {
@@ -121,12 +122,11 @@ class ParquetFile(CsvFile):
 
     def close(self) -> None:
         super().close()
-        source = str(self.path).replace("'", "''")
-        target = str(self.parquet_path).replace("'", "''")
+        source, target = literal(self.path), literal(self.parquet_path)
         with duckdb.connect() as con:
             con.execute(
-                f"copy (select * from read_csv('{source}', all_varchar = true, header = true))"
-                f" to '{target}' (format parquet)"
+                f"copy (select * from read_csv({source}, all_varchar = true, header = true))"
+                f" to {target} (format parquet)"
             )
         self.path.unlink()
 

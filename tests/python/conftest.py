@@ -51,6 +51,16 @@ def generated_db(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
+def delivery(tmp_path) -> Path:
+    return tmp_path / "delivery"
+
+
+@pytest.fixture
+def db(tmp_path) -> Path:
+    return tmp_path / "landed.duckdb"
+
+
+@pytest.fixture
 def small_filesystem(tmp_path):
     """An empty folder on a 64 KiB filesystem of its own (a tmpfs), to fill up. Needs root, as
     CI has: elsewhere the test is skipped, with the reason."""

@@ -1,0 +1,158 @@
+"""Checks on a file's bytes, in one streaming pass: content hash, gzip, UTF-8, line endings.
+
+The pass also notes what the readers need to know before DuckDB reads the file: its line
+ending, a control character its JSON lines do not hold, and its first characters (a CSV
+header). A file that mixes line endings is read from a copy with one line ending.
+"""
+
+import codecs
+import gzip
+import hashlib
+import uuid
+import zlib
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+from smartsessions.delivery import DeliveryFile
+
+CHUNK_BYTES = 1 << 20
+HEADER_CHARS = 1 << 16  # enough decoded text to hold a CSV header row
+# JSON lines are read as one text column, split on a control character the file does not hold
+# (valid JSON never holds a raw one, but a broken line might).
+DELIMITER_CANDIDATES = b"\x01\x02\x03\x04\x05\x06\x07\x08"
+
+
+@dataclass(frozen=True)
+class Scan:
+    """What one streaming pass over a file's bytes found."""
+
+    file_hash: str
+    fault: str | None = None  # why the file is rejected whole
+    newline: str | None = "\n"  # "\n" or "\r\n"; None when the file mixes line endings
+    delimiter: int | None = None  # JSON lines: a control character absent from the file
+    head: str = ""  # the first characters of text, which hold a CSV header
+
+
+def scan_file(file: DeliveryFile) -> Scan:
+    """Hash the file's bytes and, for text, check that they gunzip and decode as UTF-8."""
+    digest = hashlib.sha256()
+    text = TextCheck(file.compressed) if file.reader != "parquet" else None
+    with file.path.open("rb") as handle:
+        for chunk in iter(partial(handle.read, CHUNK_BYTES), b""):
+            digest.update(chunk)
+            if text:
+                text.feed(chunk)
+    if text is None:
+        return Scan(digest.hexdigest())
+    return text.finish(digest.hexdigest())
+
+
+class Gunzip:
+    """Incremental gunzip, across the members of a multi-member file."""
+
+    def __init__(self) -> None:
+        self.member = zlib.decompressobj(wbits=31)
+
+    def feed(self, data: bytes) -> bytes:
+        out = [self.member.decompress(data)]
+        while self.member.eof and self.member.unused_data:
+            rest = self.member.unused_data
+            self.member = zlib.decompressobj(wbits=31)
+            out.append(self.member.decompress(rest))
+        return b"".join(out)
+
+    @property
+    def complete(self) -> bool:
+        return self.member.eof
+
+
+class TextCheck:
+    """Follows a text file chunk by chunk: gunzips it, checks it is UTF-8, counts its line
+    endings, notes which delimiter candidates it holds and keeps its first characters."""
+
+    def __init__(self, compressed: bool) -> None:
+        self.gunzip = Gunzip() if compressed else None
+        self.decoder = codecs.getincrementaldecoder("utf-8")()
+        self.fault: str | None = None
+        self.head = ""
+        self.has_cr = self.lone_cr = self.lone_lf = False
+        self.ends_with_cr = False  # the pair of a chunk's last CR is in the next chunk
+        self.unseen = list(DELIMITER_CANDIDATES)
+
+    def feed(self, chunk: bytes) -> None:
+        if self.fault:
+            return
+        try:
+            data = self.gunzip.feed(chunk) if self.gunzip else chunk
+        except zlib.error:
+            self.fault = "not a valid gzip file"
+            return
+        self._decode(data, final=False)
+        self._note_line_endings(data)
+        self.unseen = [c for c in self.unseen if c not in data]
+
+    def _decode(self, data: bytes, final: bool) -> None:
+        try:
+            text = self.decoder.decode(data, final=final)
+        except UnicodeDecodeError:
+            self.fault = "not valid UTF-8 text"
+            return
+        if len(self.head) < HEADER_CHARS:
+            self.head += text[:HEADER_CHARS]
+
+    def _note_line_endings(self, data: bytes) -> None:
+        """Whether the file has a CR, a CR not followed by LF, an LF not after a CR."""
+        if not data:
+            return
+        carried, self.ends_with_cr = self.ends_with_cr, data.endswith(b"\r")
+        if not carried and b"\r" not in data:  # the common case, checked at memchr speed
+            self.lone_lf = self.lone_lf or b"\n" in data
+            return
+        self.has_cr = True
+        pairs = data.count(b"\r\n")
+        joined = carried and data.startswith(b"\n")
+        self.lone_cr |= (carried and not joined) or (
+            data.count(b"\r") - pairs - self.ends_with_cr > 0
+        )
+        self.lone_lf |= data.count(b"\n") - pairs - joined > 0
+
+    def finish(self, file_hash: str) -> Scan:
+        if not self.fault and self.gunzip and not self.gunzip.complete:
+            self.fault = "not a valid gzip file"
+        if not self.fault:
+            self._decode(b"", final=True)
+        if self.fault:
+            return Scan(file_hash, self.fault)
+        return Scan(
+            file_hash,
+            newline=self._newline(),
+            delimiter=self.unseen[0] if self.unseen else None,
+            head=self.head,
+        )
+
+    def _newline(self) -> str | None:
+        if not self.has_cr:
+            return "\n"
+        if not (self.lone_cr or self.ends_with_cr or self.lone_lf):
+            return "\r\n"
+        return None
+
+
+def readable_copy(file: DeliveryFile, scan: Scan, scratch: Path) -> tuple[Path, str, str]:
+    """The path DuckDB reads, its compression and its line ending. DuckDB's CSV reader
+    miscounts or drops lines when a file mixes line endings, so such a file is read from a
+    copy with every CRLF and lone CR turned into LF."""
+    if scan.newline:
+        return file.path, "gzip" if file.compressed else "none", scan.newline
+    copy = scratch / f"{uuid.uuid4().hex}.txt"
+    opener = gzip.open if file.compressed else open
+    with opener(file.path, "rb") as source, copy.open("wb") as target:
+        held_back = b""  # a CR at the end of a chunk may be the first half of a CRLF
+        for chunk in iter(partial(source.read, CHUNK_BYTES), b""):
+            chunk = held_back + chunk
+            held_back = b"\r" if chunk.endswith(b"\r") else b""
+            chunk = chunk[: len(chunk) - len(held_back)]
+            target.write(chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n"))
+        target.write(held_back.replace(b"\r", b"\n"))
+    return copy, "none", "\n"

@@ -1,0 +1,181 @@
+"""One reader per format (JSON lines, CSV, parquet): DuckDB reads the file with every column
+as text into temp tables, and `read_records` returns the subquery of its records that the
+contract's checks judge."""
+
+import csv
+import io
+import uuid
+from pathlib import Path
+
+import duckdb
+
+from smartsessions.contract import Table
+from smartsessions.contract_checks import FileRejected, column_positions, trim_sql
+from smartsessions.delivery import DeliveryFile
+from smartsessions.file_checks import Scan
+from smartsessions.sql import literal, quoted
+
+# The temp tables the readers write, for the caller to drop once the file is landed.
+WORK_TABLES = ("json_lines", "csv_rows", "csv_errors", "parquet_rows")
+# DuckDB errors that say nothing about the file being read.
+NOT_THE_FILES_FAULT = (
+    duckdb.OutOfMemoryException,
+    duckdb.InterruptException,
+    duckdb.InternalException,
+    duckdb.FatalException,
+)
+
+
+def read_records(con, file: DeliveryFile, scan: Scan, path: Path, compression: str, newline):
+    """Read the file into temp tables of text; return a subquery of its records, each with
+    `_row`, `_line`, `_raw` (the record as delivered, when there is one), `_fault` (a reason
+    that needs no field) and every contract column as text, NULL where the file lacks it."""
+    options = f"compression = '{compression}', new_line = '{_newline_option(newline)}'"
+    try:
+        if file.reader == "json":
+            return _read_json_lines(con, file.table, literal(path), options, scan.delimiter)
+        if file.reader == "csv":
+            return _read_csv(con, file.table, literal(path), options, _csv_header(scan.head))
+        return _read_parquet(con, file.table, literal(path))
+    except NOT_THE_FILES_FAULT:
+        raise
+    except duckdb.Error as error:
+        raise FileRejected(f"DuckDB cannot read it: {str(error).splitlines()[0]}") from None
+
+
+def _newline_option(newline: str) -> str:
+    return newline.replace("\r", "\\r").replace("\n", "\\n")
+
+
+def _read_json_lines(con, table: Table, path: str, options: str, delimiter: int | None) -> str:
+    if delimiter is None:
+        raise FileRejected("it holds every control character the line reader could split on")
+    # strict_mode off: DuckDB's strict parser misreads CRLF files read as a single column.
+    con.execute(
+        f"""
+        create temp table json_lines as
+        select line from read_csv({path}, columns = {{'line': 'VARCHAR'}}, header = false,
+            delim = chr({delimiter}), quote = '', escape = '', auto_detect = false,
+            strict_mode = false, {options})
+        """
+    )
+    paths = ", ".join(f"'$.\"{name}\"'" for name in table.column_names)
+    values = ", ".join(
+        f"_values[{index}] as {quoted(name)}"
+        for index, name in enumerate(table.column_names, start=1)
+    )
+    # Blank lines come back NULL: they keep their place in the numbering and are skipped.
+    # Each line is parsed once: extraction fails (NULL under try) only for invalid JSON, and
+    # only a line where it finds nothing needs a second look to tell whether it is an object.
+    return f"""(
+        with numbered as (
+            select rowid + 1 as _line, line from json_lines where {trim_sql("line")} is not null
+        ),
+        extracted as (
+            select _line, line, try(json_extract_string(line, [{paths}])) as _values
+            from numbered
+        )
+        select _line as _row, _line, line as _raw, case
+            when _values is null then 'invalid JSON'
+            when list_count(_values) = 0 and try(json_type(line)) <> 'OBJECT'
+                then 'not a JSON object'
+        end as _fault, {values}
+        from extracted
+    )"""
+
+
+def _csv_header(head: str) -> list[str]:
+    """The column names in the first row, as delivered, from Python's reader: DuckDB's
+    sniffer fails on some files whose rows it reads once told the columns. A file without a
+    header row is rejected whole."""
+    head = head.removeprefix("\ufeff")
+    if not head:
+        raise FileRejected("it is empty: a CSV file starts with a header row")
+    try:
+        row = next(csv.reader(io.StringIO(head, newline="")))
+    except csv.Error as error:
+        raise FileRejected(f"its CSV header cannot be read: {error}") from None
+    if not row or (len(row) == 1 and not row[0].strip()):
+        raise FileRejected("its first line, the CSV header, is blank")
+    return row
+
+
+def _read_csv(con, table: Table, path: str, options: str, header: list[str]) -> str:
+    positions = column_positions(table, header, "its CSV header")
+    # Columns are named by position, so that odd header names (spaces, quotes, any case) cannot
+    # get in the way.
+    columns = ", ".join(f"'c{index}': 'VARCHAR'" for index in range(1, len(header) + 1))
+    errors, scans = f"csv_errors_{uuid.uuid4().hex}", f"csv_scans_{uuid.uuid4().hex}"
+    con.execute(
+        f"""
+        create temp table csv_rows as
+        select * from read_csv({path}, columns = {{{columns}}}, header = true,
+            auto_detect = false, delim = ',', quote = '"', escape = '"', {options},
+            store_rejects = true, rejects_table = '{errors}', rejects_scan = '{scans}')
+        """
+    )
+    # A line DuckDB cannot split is not a data row: it has a line number but no row number.
+    # DuckDB reports a short line once per missing column: the first report says it all.
+    con.execute(
+        f"""
+        create temp table csv_errors as
+        select line, ltrim(any_value(csv_line), chr(13) || chr(10)) as _raw,
+            arg_min(lower(error_type::varchar) || ': ' || error_message, column_idx) as _fault
+        from {errors} group by line
+        """
+    )
+    con.execute(f"drop table {errors}")
+    con.execute(f"drop table {scans}")
+    values = ", ".join(
+        f"c{positions[name] + 1} as {quoted(name)}" if name in positions else _null_text(name)
+        for name in table.column_names
+    )
+    nulls = ", ".join(_null_text(name) for name in table.column_names)
+    return f"""(
+        select rowid + 1 as _row, null::bigint as _line, null::varchar as _raw,
+            null::varchar as _fault, {values}
+        from csv_rows
+        union all
+        select null, line, _raw, _fault, {nulls} from csv_errors
+    )"""
+
+
+def _read_parquet(con, table: Table, path: str) -> str:
+    names = _parquet_column_names(con, path)
+    positions = column_positions(table, names, "its parquet schema")
+    values = ", ".join(
+        f"cast({quoted(names[positions[name]])} as varchar) as {quoted(name)}"
+        if name in positions
+        else _null_text(name)
+        for name in table.column_names
+    )
+    con.execute(
+        f"""
+        create temp table parquet_rows as
+        select file_row_number + 1 as _row, null::bigint as _line, null::varchar as _raw,
+            null::varchar as _fault, {values}
+        from read_parquet({path}, file_row_number = true)
+        """
+    )
+    return "parquet_rows"
+
+
+def _parquet_column_names(con, path: str) -> list[str]:
+    """The file's column names as written. DuckDB's own read renames a column whose name
+    repeats another's, case aside (`A` beside `a` becomes `A_1`), so the names come from the
+    schema itself: its elements depth first, the root's children being the columns."""
+    elements = con.execute(
+        f"select name, num_children from parquet_schema({path}) order by column_id"
+    ).fetchall()
+    names, nested_left = [], 0  # elements left in the nested column being skipped
+    for name, children in elements[1:]:
+        if nested_left:
+            nested_left += (children or 0) - 1
+        else:
+            names.append(name)
+            nested_left = children or 0
+    return names
+
+
+def _null_text(name: str) -> str:
+    return f"null::varchar as {quoted(name)}"

@@ -1,0 +1,204 @@
+"""The readers: every format lands the same records, typed parquet columns read as text,
+CSV columns found by header name, lines a reader cannot split, empty files."""
+
+import json
+
+import pytest
+from deliveries import JOIN, csv_rows, jsonl, query, rejects, write, write_parquet
+
+from smartsessions.load import load_delivery
+
+# --- formats ----------------------------------------------------------------------------------
+
+
+TWO_JOINS = [
+    JOIN,
+    {**JOIN, "event_uuid": "j2", "user_id": " u2 ", "occurred_at": "2026-03-29 01:30+01:00"},
+]
+
+
+JOINS_AS_CSV = csv_rows(
+    "j1,LDN26,r1,u1,2026-03-29T00:30:00Z,GB", "j2,LDN26,r1, u2 ,2026-03-29 01:30+01:00,GB"
+)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "room_joins.jsonl",
+        "room_joins.ndjson",
+        "room_joins.jsonl.gz",
+        "room_joins.ndjson.gz",
+        "room_joins.csv",
+        "room_joins.csv.gz",
+        "room_joins.parquet",
+    ],
+)
+def test_every_format_lands_the_same_typed_records(delivery, db, name):
+    if ".csv" in name:
+        write(delivery / name, JOINS_AS_CSV)
+    elif name.endswith(".parquet"):
+        values = ", ".join(
+            "(" + ", ".join(f"'{v}'" for v in record.values()) + ")" for record in TWO_JOINS
+        )
+        write_parquet(delivery / name, f"select * from (values {values}) as t({', '.join(JOIN)})")
+    else:
+        write(delivery / name, jsonl(*TWO_JOINS))
+    summary = load_delivery(db, delivery)
+    assert summary.describe() == (
+        "1 files loaded, 0 skipped as already loaded, 0 rejected whole;"
+        " 2 records loaded, 0 rejected"
+    )
+    rows = query(
+        db,
+        "select event_uuid, user_id, strftime(occurred_at, '%Y-%m-%d %H:%M'), _source_file,"
+        " _source_row, _load_id from raw.room_joins order by _source_row",
+    )
+    # text lands as delivered (" u2 " keeps its spaces); the timestamp is an instant
+    assert rows == [
+        ("j1", "u1", "2026-03-29 00:30", name, 1, 1),
+        ("j2", " u2 ", "2026-03-29 00:30", name, 2, 1),
+    ]
+
+
+def test_typed_parquet_columns_are_checked_like_text(delivery, db):
+    write_parquet(
+        delivery / "rooms" / "typed.parquet",
+        "select 'r1' as room_id, 'E' as event_id, 'Hall' as room_name, 40 as capacity,"
+        " false as is_private, date '2026-03-29' as start_date, time '09:30' as start_time,"
+        " timestamptz '2026-03-01 09:00:00+00' as updated_at",
+    )
+    write_parquet(
+        delivery / "rooms" / "zoneless.parquet",
+        "select 'r2' as room_id, 'E' as event_id, 'Hall' as room_name,"
+        " timestamp '2026-03-01 09:00:00' as updated_at",
+    )
+    summary = load_delivery(db, delivery)
+    assert (summary.records_loaded, summary.records_rejected) == (1, 1)
+    assert query(
+        db,
+        "select capacity, is_private, start_date::varchar, start_time::varchar,"
+        " updated_at::varchar from raw.rooms",
+    ) == [(40, False, "2026-03-29", "09:30:00", "2026-03-01 09:00:00+00")]
+    # a parquet timestamp without a time zone has no offset
+    assert rejects(db) == [
+        ("rooms/zoneless.parquet", None, 1, "updated_at: '2026-03-01 09:00:00' has no UTC offset")
+    ]
+
+
+def test_an_empty_json_lines_file_loads_no_records_an_empty_csv_is_rejected_whole(delivery, db):
+    write(delivery / "rooms.csv", "")
+    write(delivery / "room_joins.jsonl.gz", "\n\n")
+    write(delivery / "attendees.csv", "event_id,user_id\n")
+    write(delivery / "event_apps.csv", "\nevent_id\nE\n")
+    summary = load_delivery(db, delivery)
+    assert (summary.files_loaded, summary.records_loaded, summary.records_rejected) == (2, 0, 0)
+    # a CSV file without its header row is rejected whole: its columns are unknown
+    assert summary.files_rejected == 2
+    assert summary.warnings == [
+        "rejected event_apps.csv whole: its first line, the CSV header, is blank",
+        "rejected rooms.csv whole: it is empty: a CSV file starts with a header row",
+    ]
+
+
+def test_a_json_lines_file_of_no_bytes_loads_no_records(delivery, db):
+    write(delivery / "room_leaves.jsonl", "")
+    summary = load_delivery(db, delivery)
+    assert summary.describe() == (
+        "1 files loaded, 0 skipped as already loaded, 0 rejected whole;"
+        " 0 records loaded, 0 rejected"
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "reason"),
+    [
+        ("rooms.csv", "", "it is empty: a CSV file starts with a header row"),
+        ("rooms.csv.gz", "", "it is empty: a CSV file starts with a header row"),
+        ("rooms.csv", "\ufeff", "it is empty: a CSV file starts with a header row"),
+        (
+            "rooms.csv",
+            "\r\nroom_id,event_id,room_name\r\nr1,E,Hall\r\n",
+            "its first line, the CSV header, is blank",
+        ),
+        (
+            "rooms.csv",
+            " \t\nroom_id,event_id,room_name\nr1,E,Hall\n",
+            "its first line, the CSV header, is blank",
+        ),
+    ],
+)
+def test_a_csv_without_a_header_row_is_rejected_whole(delivery, db, name, text, reason):
+    write(delivery / name, text)
+    summary = load_delivery(db, delivery)
+    assert (summary.files_rejected, summary.records_loaded, summary.records_rejected) == (1, 0, 0)
+    assert query(
+        db,
+        "select source_file, line_number, row_number, raw_record, reason from raw.rejected_records",
+    ) == [(name, None, None, None, reason)]
+    assert query(db, "select status from raw.loaded_files") == [("rejected",)]
+
+
+# --- CSV and JSON lines -----------------------------------------------------------------------
+
+
+def test_csv_rejects_name_the_line_duckdb_could_not_split_or_the_data_row(delivery, db):
+    write(
+        delivery / "room_joins.csv",
+        csv_rows(
+            "j1,LDN26,r1,u1,2026-03-29T00:30:00Z,GB",
+            "j2,LDN26,r1",
+            "j3,LDN26,r1,u1,2026-03-29T00:30:00Z,GB,extra",
+            '"j4\nwith a line break",LDN26,r1,u1,2026-03-29T00:30:00Z,GB',
+            "j5,LDN26,r1,u1,yesterday,GB",
+            "j6,LDN26,r1,u1,2026-03-29T00:30:00Z,",
+        ),
+    )
+    summary = load_delivery(db, delivery)
+    assert (summary.records_loaded, summary.records_rejected) == (3, 3)
+    assert query(
+        db,
+        "select line_number, row_number, reason, raw_record from raw.rejected_records"
+        " order by line_number nulls last, row_number",
+    ) == [
+        (3, None, "missing columns: Expected Number of Columns: 6 Found: 3", "j2,LDN26,r1"),
+        (
+            4,
+            None,
+            "too many columns: Expected Number of Columns: 6 Found: 7",
+            "j3,LDN26,r1,u1,2026-03-29T00:30:00Z,GB,extra",
+        ),
+        (
+            None,
+            3,
+            "occurred_at: 'yesterday' is not a timestamp",
+            '{"event_uuid":"j5","event_id":"LDN26","room_id":"r1","user_id":"u1",'
+            '"occurred_at":"yesterday","country_code":"GB"}',
+        ),
+    ]
+    # data rows are the rows DuckDB could split, counted from 1 after the header
+    assert query(db, "select event_uuid, _source_row from raw.room_joins order by 2") == [
+        ("j1", 1),
+        ("j4\nwith a line break", 2),
+        ("j6", 4),
+    ]
+
+
+def test_csv_columns_are_found_by_header_name(delivery, db):
+    write(
+        delivery / "rooms.csv",
+        "\ufeff room_name ,room_id,event_id\nHall,r1,E\nHall,,E\n",
+    )
+    summary = load_delivery(db, delivery)
+    assert (summary.records_loaded, summary.records_rejected) == (1, 1)
+    assert query(db, "select room_id, room_name, capacity from raw.rooms") == [("r1", "Hall", None)]
+    assert rejects(db) == [("rooms.csv", None, 2, "missing required field room_id")]
+
+
+def test_a_control_character_in_a_json_line_cannot_split_it(delivery, db):
+    write(delivery / "room_joins.jsonl", jsonl(json.dumps(JOIN) + "\x01junk", JOIN))
+    summary = load_delivery(db, delivery)
+    assert (summary.records_loaded, summary.records_rejected) == (1, 1)
+    assert query(db, "select raw_record, reason from raw.rejected_records") == [
+        (json.dumps(JOIN) + "\x01junk", "invalid JSON")
+    ]
