@@ -2,6 +2,7 @@
 outside the checkout, then the demo in an empty folder: the dbt project travels inside the
 package, and dbt writes its target/ and logs/ beside the database, never into the package."""
 
+import os
 import shutil
 import subprocess
 import sys
@@ -32,9 +33,11 @@ def test_a_plain_install_runs_the_demo_in_an_empty_folder(tmp_path):
 
     empty = tmp_path / "empty"
     empty.mkdir()
+    defaults = {name: value for name, value in os.environ.items() if name != "SMARTSESSIONS_DB"}
     demo = subprocess.run(
         [str(venv / "bin" / "smartsessions"), "demo"],
         cwd=empty,
+        env=defaults,
         capture_output=True,
         text=True,
         timeout=300,
