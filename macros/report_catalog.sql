@@ -53,8 +53,13 @@
     {#- Relations without the database name: the file that holds them may be a copy. -#}
     {%- set relation = this.include(database=false) | string -%}
     {#- Jinja's loops scope their variables: the query is rewritten through a namespace. -#}
+    {#- An incremental run's SQL recomputes the changed event apps only: saved, it reads all. -#}
+    {%- set every_app = modules.re.sub(
+        '/\\* changed event apps \\*/.*?/\\* end changed event apps \\*/', '1 = 1',
+        model.compiled_code, flags=modules.re.DOTALL
+    ) -%}
     {%- set rewritten = namespace(
-        query=model.compiled_code | replace('"' ~ this.database ~ '".', ''), windowed=false
+        query=every_app | replace('"' ~ this.database ~ '".', ''), windowed=false
     ) -%}
     {%- for name, sentinel in report_window_sentinels().items() -%}
         {%- set bound = "cast('" ~ sentinel ~ "' as date)" -%}

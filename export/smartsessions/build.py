@@ -1,5 +1,8 @@
-"""`smartsessions build`: dbt build, in-process, against the CLI's database."""
+"""`smartsessions build`: dbt build, in-process, against the working database; then the marts
+are published for readers (publish.py) when every node passed."""
 
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from dbt.cli.main import dbtRunnerResult
@@ -7,24 +10,58 @@ from dbt_common.events.base_types import EventMsg
 from rich.progress import Progress
 
 from smartsessions.database import connect
-from smartsessions.dbt_invoke import dbt_log, invoke_dbt
+from smartsessions.dbt_invoke import dbt_log, invoke_dbt, source_freshness
 from smartsessions.errors import SmartSessionsError
+from smartsessions.publish import PublishSummary, publish, publish_failed_build
 from smartsessions.raw_schema import create_raw_schema
 
 FAILED = {"error", "fail", "runtime error"}
+TESTS = {"test", "unit_test"}
 
 
-def run_build(db_path: Path, progress: bool = False) -> None:
-    """Run `dbt build`; a failing model or test raises with the failing node's name."""
+@dataclass
+class BuildSummary:
+    models: int
+    tests: int
+    seconds: float
+    published: PublishSummary
+
+    def describe(self) -> str:
+        return f"{self.models} models built, {self.tests} tests passed"
+
+
+def run_build(
+    db_path: Path, progress: bool = False, unit_tests: bool = True, full_refresh: bool = False
+) -> BuildSummary:
+    """Run `dbt build` (without the unit tests, which are for CI, when `unit_tests` is off) and
+    publish the result; a failing model or test raises with the failing node's name, and
+    readers stay on the last published marts."""
+    started = time.perf_counter()
     with connect(db_path) as con:  # fails early, in one line, when another process holds it
         create_raw_schema(con)  # so that a database with nothing loaded yet builds empty marts
+    args = ["build"]
+    if not unit_tests:
+        args += ["--exclude-resource-type", "unit_test"]
+    if full_refresh:
+        args.append("--full-refresh")
     if progress:
         with Progress(transient=True) as bar:
             task = bar.add_task("dbt build", total=None)
-            result = invoke_dbt(db_path, ["build"], [lambda event: _advance(bar, task, event)])
+            result = invoke_dbt(db_path, args, [lambda event: _advance(bar, task, event)])
     else:
-        result = invoke_dbt(db_path, ["build"])
-    _raise_on_failure(result, dbt_log(db_path))
+        result = invoke_dbt(db_path, args)
+    with connect(db_path) as con:
+        if not result.success:
+            publish_failed_build(con, db_path)
+            _raise_failure(result, dbt_log(db_path))
+        published = publish(con, db_path, source_freshness(db_path))
+    nodes = [r.node.resource_type for r in result.result.results]
+    return BuildSummary(
+        models=sum(kind == "model" for kind in nodes),
+        tests=sum(kind in TESTS for kind in nodes),
+        seconds=time.perf_counter() - started,
+        published=published,
+    )
 
 
 def _advance(bar: Progress, task, event: EventMsg) -> None:
@@ -32,9 +69,7 @@ def _advance(bar: Progress, task, event: EventMsg) -> None:
         bar.update(task, advance=1, description=event.data.node_info.node_name)
 
 
-def _raise_on_failure(result: dbtRunnerResult, log: Path) -> None:
-    if result.success:
-        return
+def _raise_failure(result: dbtRunnerResult, log: Path) -> None:
     if result.exception is not None:
         first_line = str(result.exception).strip().splitlines()[0]
         raise SmartSessionsError(f"dbt build failed: {first_line}")

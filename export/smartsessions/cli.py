@@ -131,15 +131,58 @@ def generate(
 
 
 @app.command()
-def build(db: DbOption = None) -> None:
-    """Run `dbt build` (seeds, models, unit and data tests) against the database."""
+def build(
+    db: DbOption = None,
+    full_refresh: Annotated[
+        bool, typer.Option("--full-refresh", help="Rebuild the incremental models from scratch.")
+    ] = False,
+) -> None:
+    """Run `dbt build` (seeds, models, unit and data tests) and publish the marts for readers."""
     from smartsessions.build import run_build
 
     try:
-        run_build(database(db), progress=show_progress())
+        built = run_build(database(db), progress=show_progress(), full_refresh=full_refresh)
     except SmartSessionsError as error:
         fail(str(error))
-    say(f"built {database(db)}")
+    say(f"built {database(db)}: {built.describe()}; published {built.published.path}")
+
+
+@app.command()
+def refresh(
+    folder: Annotated[Path, typer.Argument(help="The delivery folder.")],
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit with status 3 if a record or file was rejected.")
+    ] = False,
+    db: DbOption = None,
+) -> None:
+    """Load what is new in a delivery, bring the marts up to date and publish them (for
+    schedulers); a second refresh of the same database waits for the first."""
+    from smartsessions.refresh import refresh as run_refresh
+
+    try:
+        summary = run_refresh(
+            database(db), folder, show_progress(), on_wait=lambda line: say(line, err=True)
+        )
+    except SmartSessionsError as error:
+        fail(str(error))
+    for warning in summary.load.warnings:
+        say(f"warning: {warning}", err=True)
+    say(summary.describe())
+    if strict and summary.load.rejected_anything:
+        raise typer.Exit(3)
+
+
+@app.command()
+def status(db: DbOption = None) -> None:
+    """What readers see: the published marts, data as of, freshness, raw tables."""
+    from smartsessions.status import read_status
+
+    try:
+        lines = read_status(database(db)).lines()
+    except SmartSessionsError as error:
+        fail(str(error))
+    for line in lines:
+        say(line)
 
 
 @app.command()
@@ -160,8 +203,8 @@ def demo(
     try:
         say(generate_delivery(folder, scale=1, seed=1).describe())
         say(load_delivery(db, folder, progress=show_progress()).describe())
-        run_build(db, progress=show_progress())
-        say(f"built {db}")
+        built = run_build(db, progress=show_progress())
+        say(f"built {db}: {built.describe()}")
         event = busiest_event(db)
         out_dir.mkdir(parents=True, exist_ok=True)
         summary = export_report(db, event, out_dir / f"smart-sessions-{event}.xlsx")

@@ -1,8 +1,9 @@
 """`smartsessions export`: one event app's report, read from the marts, written as a workbook.
 
-The export opens the database once, read-only, and runs plain SQL: the tabs' definitions and
-windowed queries are what the build saved (`report.py`). It never runs dbt, never starts a
-process and never takes a write lock, so any number of exports and analysts read side by side.
+The export opens the published catalog once, read-only, and runs plain SQL: the tabs'
+definitions and windowed queries are what the build saved (`report.py`). It never runs dbt,
+never starts a process and never touches the working database, so any number of exports and
+analysts read side by side, and beside a refresh.
 """
 
 import difflib
@@ -19,6 +20,7 @@ from smartsessions.database import connect
 from smartsessions.errors import SmartSessionsError
 from smartsessions.freshness import DataAsOf, read_data_as_of
 from smartsessions.leftovers import remove, remove_abandoned, work_path
+from smartsessions.publish import require_published
 from smartsessions.report import Tab, Window, read_tabs
 from smartsessions.workbook import EXCEL_MAX_DATA_ROWS, ReportWorkbook, TimeChart
 
@@ -81,7 +83,7 @@ def export_report(
     remove_abandoned(out)  # work files of an export of the same file that was killed
     partial, parts = work_path(out, "partial"), work_path(out, "parts")
     try:
-        with connect(db_path, read_only=True) as con:
+        with connect(require_published(db_path), read_only=True) as con:
             event = _find_event(con, db_path, event_code)
             tabs = read_tabs(con)
             summary = ExportSummary(out, event, window, read_data_as_of(con))
@@ -105,7 +107,7 @@ def export_report(
 
 def busiest_event(db_path: Path) -> str:
     """The event app with the most counted joins (the demo exports it)."""
-    with connect(db_path, read_only=True) as con:
+    with connect(require_published(db_path), read_only=True) as con:
         found = con.execute(
             "select event_id from marts.event_apps order by join_count desc, event_id limit 1"
         ).fetchone()

@@ -1,135 +1,181 @@
-{{ config(materialized='table') }}
+{#- Incremental by load: a run takes the rows of the loads it has not processed yet, and takes
+    again the rows it already holds whose room or event app changed since (a later version won),
+    so that a late-arriving event lands in the day it belongs to, a redelivery changes nothing
+    and a rooms update reaches every row it affects. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['activity_type', '_load_id', '_source_file', '_source_row'],
+    on_schema_change='fail',
+) }}
+{%- set kinds = {
+    'room_join': 'room_joins',
+    'room_leave': 'room_leaves',
+    'bubble_event': 'bubble_events',
+    'teleport': 'teleports',
+    'chat_message': 'chat_messages',
+} %}
+{%- set empty_text = 'cast(null as ' ~ dbt.type_string() ~ ')' %}
+{#- Each kind's own columns (staging name per column here); the other kinds leave them empty. -#}
+{%- set own_columns = {
+    'room_join': {'country_code': 'country_code'},
+    'bubble_event': {'bubble_id': 'bubble_id', 'bubble_action': 'action'},
+    'teleport': {'target_user_id': 'target_user_id'},
+} %}
 
 with
 
-room_joins as (
-    select * from {{ ref('stg_room_joins') }}
+latest_load as (
+    select * from {{ ref('int_latest_load') }}
 ),
 
-room_leaves as (
-    select * from {{ ref('stg_room_leaves') }}
-),
-
-bubble_events as (
-    select * from {{ ref('stg_bubble_events') }}
-),
-
-teleports as (
-    select * from {{ ref('stg_teleports') }}
-),
-
-chat_messages as (
-    select * from {{ ref('stg_chat_messages') }}
+event_apps as (
+    select * from {{ ref('int_event_apps') }}
 ),
 
 rooms as (
-    select * from {{ ref('stg_rooms') }}
+    select * from {{ ref('int_room_schedules') }}
 ),
 
-activity as (
+countries as (
+    select * from {{ ref('country_codes') }}
+),
+
+{% if is_incremental() %}
+-- Every load up to the one the last run was stamped with is in the table already.
+processed as (
+    select coalesce(max(_processed_load_id), 0) as load_id from {{ this }}
+),
+
+already_delivered as (
+    select distinct
+        activity_type,
+        event_uuid
+    from {{ this }}
+),
+{% endif %}
+
+delivered as (
+    {%- for activity_type, table_name in kinds.items() %}
     select
-        'room_join' as activity_type,
+        '{{ activity_type }}' as activity_type,
         event_uuid,
-        event_id,
+        event_id as record_event_id,
         room_id,
         user_id,
         occurred_at,
-        occurred_local_at,
-        occurred_local_date,
-        country_name,
-        cast(null as {{ dbt.type_string() }}) as bubble_id,
-        cast(null as {{ dbt.type_string() }}) as bubble_action,
-        cast(null as {{ dbt.type_string() }}) as target_user_id
-    from room_joins
+        {%- for column in ['country_code', 'bubble_id', 'bubble_action', 'target_user_id'] %}
+        {{ own_columns.get(activity_type, {}).get(column, empty_text) }} as {{ column }},
+        {%- endfor %}
+        _load_id,
+        _source_file,
+        _source_row
+    from {{ ref('stg_' ~ table_name) }}
+    {%- if is_incremental() %}
+    where _load_id > (select processed.load_id from processed)
+    {%- endif %}
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+),
+
+-- The copy of an event_uuid that counts is the first loaded (load, then file path in byte
+-- order, then line or row); the others are duplicates. In an incremental run a copy already in
+-- the table was loaded first.
+copies as (
+    select
+        delivered.*,
+        row_number() over (
+            partition by delivered.activity_type, delivered.event_uuid
+            order by {{ load_order() }}
+        ) = 1
+        {%- if is_incremental() %} and already_delivered.event_uuid is null{% endif %}
+            as is_first_copy
+    from
+        delivered
+    {%- if is_incremental() %}
+left join already_delivered
+    on
+        delivered.activity_type = already_delivered.activity_type
+        and delivered.event_uuid = already_delivered.event_uuid
+    {%- endif %}
+),
+
+candidates as (
+    select * from copies
+    {%- if is_incremental() %}
 
     union all
 
+    -- rows already in the table whose room or event app has a newer version
     select
-        'room_leave' as activity_type,
+        activity_type,
         event_uuid,
-        event_id,
+        record_event_id,
         room_id,
         user_id,
         occurred_at,
-        occurred_local_at,
-        occurred_local_date,
-        null as country_name,
-        null as bubble_id,
-        null as bubble_action,
-        null as target_user_id
-    from room_leaves
-
-    union all
-
-    select
-        'bubble_event' as activity_type,
-        event_uuid,
-        event_id,
-        room_id,
-        user_id,
-        occurred_at,
-        occurred_local_at,
-        occurred_local_date,
-        null as country_name,
+        country_code,
         bubble_id,
-        action as bubble_action,
-        null as target_user_id
-    from bubble_events
+        bubble_action,
+        target_user_id,
+        _load_id,
+        _source_file,
+        _source_row,
+        coalesce(exclusion_reason, '') <> 'duplicate_event_uuid' as is_first_copy
+    from {{ this }}
+    where
+        room_id in (
+            select rooms.room_id from rooms
+            where rooms._load_id > (select processed.load_id from processed)
+        )
+        or record_event_id in (
+            select event_apps.event_id from event_apps
+            where event_apps._load_id > (select processed.load_id from processed)
+        )
+    {%- endif %}
+),
 
-    union all
-
+-- Local time is the record's own event app's (UTC when it has none or no event_apps row).
+localised as (
     select
-        'teleport' as activity_type,
-        event_uuid,
-        event_id,
-        room_id,
-        user_id,
-        occurred_at,
-        occurred_local_at,
-        occurred_local_date,
-        null as country_name,
-        null as bubble_id,
-        null as bubble_action,
-        target_user_id
-    from teleports
-
-    union all
-
-    select
-        'chat_message' as activity_type,
-        event_uuid,
-        event_id,
-        room_id,
-        user_id,
-        occurred_at,
-        occurred_local_at,
-        occurred_local_date,
-        null as country_name,
-        null as bubble_id,
-        null as bubble_action,
-        null as target_user_id
-    from chat_messages
+        candidates.*,
+        {{ to_local_timestamp('candidates.occurred_at', "coalesce(event_apps.timezone, 'UTC')") }}
+            as occurred_local_at
+    from candidates
+    left join event_apps on candidates.record_event_id = event_apps.event_id
 )
 
 select
-    activity.activity_type,
-    activity.event_uuid,
-    activity.event_id as record_event_id,
-    activity.room_id,
-    activity.user_id,
-    activity.occurred_at,
-    activity.occurred_local_at,
-    activity.occurred_local_date,
-    activity.country_name,
-    activity.bubble_id,
-    activity.bubble_action,
-    activity.target_user_id,
-    -- An activity belongs to its room's event app; without a room, to the one it names.
-    coalesce(rooms.event_id, activity.event_id) as event_id,
+    localised.activity_type,
+    localised.event_uuid,
+    localised.record_event_id,
+    localised.room_id,
+    localised.user_id,
+    localised.occurred_at,
+    localised.occurred_local_at,
+    localised.country_code,
+    localised.bubble_id,
+    localised.bubble_action,
+    localised.target_user_id,
+    localised._load_id,
+    localised._source_file,
+    localised._source_row,
+    latest_load.load_id as _processed_load_id,
+    cast(localised.occurred_local_at as date) as occurred_local_date,
+    -- a join's country: missing or unrecognised codes are Unknown
     case
+        when localised.activity_type = 'room_join'
+            then coalesce(countries.country_name, 'Unknown')
+    end as country_name,
+    -- An activity belongs to its room's event app; without a room, to the one it names.
+    coalesce(rooms.event_id, localised.record_event_id) as event_id,
+    case
+        when not localised.is_first_copy then 'duplicate_event_uuid'
         when rooms.room_id is null then 'orphan_room'
-        when rooms.event_id <> activity.event_id then 'wrong_event_app'
-        when activity.target_user_id = activity.user_id then 'self_teleport'
+        when rooms.event_id <> localised.record_event_id then 'wrong_event_app'
+        when localised.target_user_id = localised.user_id then 'self_teleport'
     end as exclusion_reason
-from activity
-left join rooms on activity.room_id = rooms.room_id
+from localised
+cross join latest_load
+left join rooms on localised.room_id = rooms.room_id
+left join countries on localised.country_code = countries.country_code

@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 with
 
 event_apps as (
@@ -5,30 +7,54 @@ event_apps as (
 ),
 
 rooms as (
-    select * from {{ ref('stg_rooms') }}
+    select * from {{ ref('int_room_schedules') }}
+),
+
+-- event_apps has no updated_at: a redelivered app replaces the earlier copy.
+versions as (
+    select
+        *,
+        row_number() over (
+            partition by event_id order by {{ load_order('desc') }}
+        ) as version_rank
+    from event_apps
+),
+
+delivered_apps as (
+    select
+        event_id,
+        event_name,
+        _load_id,
+        coalesce(timezone, 'UTC') as timezone
+    from versions
+    where version_rank = 1
 ),
 
 -- An event_id used by rooms but missing from event_apps is still an event app: no name, UTC.
 apps_known_only_from_rooms as (
-    select distinct
+    select
         rooms.event_id,
         cast(null as {{ dbt.type_string() }}) as event_name,
-        'UTC' as timezone
+        'UTC' as timezone,
+        max(rooms._load_id) as _load_id
     from rooms
-    left join event_apps on rooms.event_id = event_apps.event_id
-    where event_apps.event_id is null
+    left join delivered_apps on rooms.event_id = delivered_apps.event_id
+    where delivered_apps.event_id is null
+    group by rooms.event_id
 )
 
 select
     event_id,
     event_name,
-    timezone
-from event_apps
+    timezone,
+    _load_id
+from delivered_apps
 
 union all
 
 select
     event_id,
     event_name,
-    timezone
+    timezone,
+    _load_id
 from apps_known_only_from_rooms

@@ -1,11 +1,30 @@
+{{ config(materialized='table') }}
+
 with
 
-attendees as (
+attendee_versions as (
     select * from {{ ref('stg_attendees') }}
 ),
 
 activity as (
     select * from {{ ref('int_activity') }}
+),
+
+-- Latest wins per (event app, user): the latest updated_at (a missing one is oldest), then
+-- the later load.
+ranked_versions as (
+    select
+        *,
+        row_number() over (
+            partition by event_id, user_id
+            order by updated_at desc nulls last, {{ load_order('desc') }}
+        ) as version_rank
+    from attendee_versions
+),
+
+attendees as (
+    select * from ranked_versions
+    where version_rank = 1
 ),
 
 -- Everyone a report can name: attendees, and users or teleport targets seen in activity.
@@ -34,6 +53,7 @@ people as (
 select
     people.event_id,
     people.user_id,
+    attendees._load_id,
     -- first and last name joined by one space, or the one that is there, else the user_id
     coalesce(
         attendees.first_name || ' ' || attendees.last_name,

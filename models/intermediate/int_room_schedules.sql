@@ -1,7 +1,20 @@
+{{ config(materialized='table') }}
+
 with
 
 rooms as (
     select * from {{ ref('stg_rooms') }}
+),
+
+-- Latest wins: the latest updated_at (a missing one is oldest), then the later load.
+versions as (
+    select
+        *,
+        row_number() over (
+            partition by room_id
+            order by updated_at desc nulls last, {{ load_order('desc') }}
+        ) as version_rank
+    from rooms
 ),
 
 schedules as (
@@ -15,12 +28,16 @@ schedules as (
         capacity,
         start_date,
         end_date,
-        {{ yes_no('is_private') }} as privacy_flag,
+        {{ yes_no('coalesce(is_private, true)') }} as privacy_flag,
 
         -- schedule times are truncated to the minute before any arithmetic
         {{ time_to_minute('start_time') }} as start_time,
-        {{ time_to_minute('end_time') }} as end_time
-    from rooms
+        {{ time_to_minute('end_time') }} as end_time,
+
+        -- lineage of the version kept
+        _load_id
+    from versions
+    where version_rank = 1
 ),
 
 timed as (
@@ -46,5 +63,6 @@ select
     end_time,
     -- Whole minutes / 60 never end in an exact half at the third decimal, so rounding half
     -- away from zero and any other mode agree; negative stays negative.
-    cast(round(duration_minutes / 60.0, 2) as decimal(10, 2)) as duration_hours
+    cast(round(duration_minutes / 60.0, 2) as decimal(10, 2)) as duration_hours,
+    _load_id
 from timed

@@ -10,12 +10,8 @@ checked_activity as (
     select * from {{ ref('int_activity_checked') }}
 ),
 
-duplicates as (
-    select * from {{ ref('int_activity_duplicates') }}
-),
-
 rejected as (
-    select * from {{ source('raw', 'rejected_records') }}
+    select * from {{ ref('stg_rejected_records') }}
 ),
 
 reasons as (
@@ -27,25 +23,27 @@ left_out as (
         event_id,
         exclusion_reason as reason
     from checked_activity
-    where exclusion_reason is not null
+    where exclusion_reason in ('orphan_room', 'wrong_event_app', 'self_teleport')
 
     union all
 
     -- a duplicate belongs to the event app of the copy that counts
     select
-        checked_activity.event_id,
-        'duplicate_event_uuid' as reason
-    from duplicates
-    inner join checked_activity
+        counted.event_id,
+        duplicates.exclusion_reason as reason
+    from checked_activity as duplicates
+    inner join checked_activity as counted
         on
-            duplicates.activity_type = checked_activity.activity_type
-            and duplicates.event_uuid = checked_activity.event_uuid
+            duplicates.activity_type = counted.activity_type
+            and duplicates.event_uuid = counted.event_uuid
+            and coalesce(counted.exclusion_reason, '') <> 'duplicate_event_uuid'
+    where duplicates.exclusion_reason = 'duplicate_event_uuid'
 
     union all
 
     -- a rejected record belongs to the event app it names, when it can be read
     select
-        {{ clean_text(json_text_field('raw_record', 'event_id')) }} as event_id,
+        event_id,
         'rejected_at_load' as reason
     from rejected
 ),

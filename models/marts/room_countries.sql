@@ -1,11 +1,24 @@
 -- Tab 2, "User by countries": distinct users who joined each room from each country.
-{{ config(schema=report_schema()) }}
+{{ config(
+    schema=report_schema(),
+    materialized=tab_mart_materialization(),
+    incremental_strategy='delete+insert',
+    unique_key='event_id',
+    on_schema_change='fail',
+    post_hook=["{{ delete_rows_of_moved_rooms() }}"],
+) }}
 
 with
 
+latest_load as (
+    select * from {{ ref('int_latest_load') }}
+),
+
 joins as (
     select * from {{ ref('int_activity') }}
-    where activity_type = 'room_join' and {{ in_report_window('occurred_local_date') }}
+    where
+        activity_type = 'room_join' and {{ in_report_window('occurred_local_date') }}
+        and {{ changed_event_apps_only('event_id') }}
 ),
 
 rooms as (
@@ -28,6 +41,7 @@ select
     rooms.privacy_flag,
     room_countries.country_name,
     room_countries.user_count,
+    latest_load.load_id as _processed_load_id,
     row_number() over (
         partition by rooms.event_id
         order by
@@ -37,4 +51,5 @@ select
             room_countries.country_name asc
     ) as report_order
 from room_countries
+cross join latest_load
 inner join rooms on room_countries.room_id = rooms.room_id

@@ -1,7 +1,14 @@
 -- Tab 3, "Usage graph": joins and distinct users per room and local wall-clock bucket. On each
 -- local date, buckets between the room's first and last bucket with a join that day are filled
 -- with zeros; wall-clock buckets mean a skipped hour shows zeros and a repeated one is shared.
-{{ config(schema=report_schema()) }}
+{{ config(
+    schema=report_schema(),
+    materialized=tab_mart_materialization(),
+    incremental_strategy='delete+insert',
+    unique_key='event_id',
+    on_schema_change='fail',
+    post_hook=["{{ delete_rows_of_moved_rooms() }}"],
+) }}
 {%- set bucket_minutes = var('bucket_minutes') | int %}
 {%- if bucket_minutes <= 0 or 60 % bucket_minutes != 0 %}
     {{ exceptions.raise_compiler_error("bucket_minutes must divide 60, not " ~ bucket_minutes) }}
@@ -9,9 +16,15 @@
 
 with
 
+latest_load as (
+    select * from {{ ref('int_latest_load') }}
+),
+
 joins as (
     select * from {{ ref('int_activity') }}
-    where activity_type = 'room_join' and {{ in_report_window('occurred_local_date') }}
+    where
+        activity_type = 'room_join' and {{ in_report_window('occurred_local_date') }}
+        and {{ changed_event_apps_only('event_id') }}
 ),
 
 rooms as (
@@ -115,10 +128,12 @@ select
     counted.bucket_start,
     room_ranks.room_rank,
     {{ bucket_minutes }} as bucket_minutes,
+    latest_load.load_id as _processed_load_id,
     row_number() over (
         partition by rooms.event_id
         order by rooms.room_name, rooms.room_id, counted.bucket_start
     ) as report_order
 from counted
+cross join latest_load
 inner join rooms on counted.room_id = rooms.room_id
 inner join room_ranks on counted.room_id = room_ranks.room_id

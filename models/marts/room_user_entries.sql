@@ -1,11 +1,24 @@
 -- Tab 4, "Usage (detailed view)": how many times each user entered each room.
-{{ config(schema=report_schema()) }}
+{{ config(
+    schema=report_schema(),
+    materialized=tab_mart_materialization(),
+    incremental_strategy='delete+insert',
+    unique_key='event_id',
+    on_schema_change='fail',
+    post_hook=["{{ delete_rows_of_moved_rooms() }}"],
+) }}
 
 with
 
+latest_load as (
+    select * from {{ ref('int_latest_load') }}
+),
+
 joins as (
     select * from {{ ref('int_activity') }}
-    where activity_type = 'room_join' and {{ in_report_window('occurred_local_date') }}
+    where
+        activity_type = 'room_join' and {{ in_report_window('occurred_local_date') }}
+        and {{ changed_event_apps_only('event_id') }}
 ),
 
 rooms as (
@@ -34,6 +47,7 @@ select
     entries.user_id,
     people.person_name as attendee_name,
     entries.entry_count,
+    latest_load.load_id as _processed_load_id,
     row_number() over (
         partition by rooms.event_id
         order by
@@ -44,6 +58,7 @@ select
             entries.user_id asc
     ) as report_order
 from entries
+cross join latest_load
 inner join rooms on entries.room_id = rooms.room_id
 inner join people
     on

@@ -1,12 +1,25 @@
 -- Tab 6, "User engagement (bubble)": one row per user and bubble they joined in the window.
 -- A bubble is (room_id, bubble_id); people and lock count only events in the window.
-{{ config(schema=report_schema()) }}
+{{ config(
+    schema=report_schema(),
+    materialized=tab_mart_materialization(),
+    incremental_strategy='delete+insert',
+    unique_key='event_id',
+    on_schema_change='fail',
+    post_hook=["{{ delete_rows_of_moved_rooms() }}"],
+) }}
 
 with
 
+latest_load as (
+    select * from {{ ref('int_latest_load') }}
+),
+
 bubble_events as (
     select * from {{ ref('int_activity') }}
-    where activity_type = 'bubble_event' and {{ in_report_window('occurred_local_date') }}
+    where
+        activity_type = 'bubble_event' and {{ in_report_window('occurred_local_date') }}
+        and {{ changed_event_apps_only('event_id') }}
 ),
 
 rooms as (
@@ -73,8 +86,10 @@ select
             people.person_name,
             memberships.user_id,
             memberships.bubble_id
-    ) as report_order
+    ) as report_order,
+    latest_load.load_id as _processed_load_id
 from memberships
+cross join latest_load
 inner join bubbles
     on
         memberships.room_id = bubbles.room_id

@@ -1,13 +1,25 @@
 -- Tab 5, "User engagement (high level)": per room, user and local date with any join, bubble
 -- join, teleport or chat message (leaves and other bubble actions make no row on their own).
-{{ config(schema=report_schema()) }}
+{{ config(
+    schema=report_schema(),
+    materialized=tab_mart_materialization(),
+    incremental_strategy='delete+insert',
+    unique_key='event_id',
+    on_schema_change='fail',
+    post_hook=["{{ delete_rows_of_moved_rooms() }}"],
+) }}
 
 with
+
+latest_load as (
+    select * from {{ ref('int_latest_load') }}
+),
 
 engagement as (
     select * from {{ ref('int_activity') }}
     where
         {{ in_report_window('occurred_local_date') }}
+        and {{ changed_event_apps_only('event_id') }}
         and (
             activity_type in ('room_join', 'teleport', 'chat_message')
             or (activity_type = 'bubble_event' and bubble_action = 'join')
@@ -75,8 +87,10 @@ select
             user_days.activity_date,
             people.person_name,
             user_days.user_id
-    ) as report_order
+    ) as report_order,
+    latest_load.load_id as _processed_load_id
 from user_days
+cross join latest_load
 inner join rooms on user_days.room_id = rooms.room_id
 inner join people
     on

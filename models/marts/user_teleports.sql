@@ -1,12 +1,25 @@
 -- Tab 7, "User engagement (teleport)": per room, user and person teleported to (never oneself:
 -- self-teleports are excluded upstream), how many times and the first time.
-{{ config(schema=report_schema()) }}
+{{ config(
+    schema=report_schema(),
+    materialized=tab_mart_materialization(),
+    incremental_strategy='delete+insert',
+    unique_key='event_id',
+    on_schema_change='fail',
+    post_hook=["{{ delete_rows_of_moved_rooms() }}"],
+) }}
 
 with
 
+latest_load as (
+    select * from {{ ref('int_latest_load') }}
+),
+
 teleports as (
     select * from {{ ref('int_activity') }}
-    where activity_type = 'teleport' and {{ in_report_window('occurred_local_date') }}
+    where
+        activity_type = 'teleport' and {{ in_report_window('occurred_local_date') }}
+        and {{ changed_event_apps_only('event_id') }}
 ),
 
 rooms as (
@@ -55,6 +68,7 @@ select
     targets.person_name as target_name,
     pairs.teleport_count,
     pairs.first_teleported_at,
+    latest_load.load_id as _processed_load_id,
     row_number() over (
         partition by rooms.event_id
         order by
@@ -67,6 +81,7 @@ select
             pairs.target_user_id
     ) as report_order
 from pairs
+cross join latest_load
 inner join rooms on pairs.room_id = rooms.room_id
 inner join people as travellers
     on

@@ -22,25 +22,6 @@ cleaned as (
         _source_file,
         _source_row
     from source
-),
-
--- Latest wins per (event app, user): the latest updated_at (a missing one is oldest), then
--- the later load.
-versions as (
-    select
-        *,
-        row_number() over (
-            partition by event_id, user_id
-            order by updated_at desc nulls last, {{ load_order('desc') }}
-        ) as version_rank
-    from cleaned
 )
 
-select
-    event_id,
-    user_id,
-    first_name,
-    last_name,
-    updated_at
-from versions
-where version_rank = 1
+select * from cleaned

@@ -25,6 +25,7 @@ from smartsessions.dbt_invoke import invoke_dbt
 from smartsessions.errors import SmartSessionsError
 from smartsessions.export import export_report
 from smartsessions.load import load_delivery
+from smartsessions.publish import publish, published_path
 from smartsessions.report import Window
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "delivery"
@@ -331,6 +332,7 @@ def test_a_window_without_activity_says_so(built_db, tmp_path):
 def test_after_a_failed_build_the_export_warns_that_the_marts_are_older(built_db, tmp_path):
     db = tmp_path / "failed.duckdb"
     shutil.copy(built_db, db)
+    shutil.copy(published_path(built_db), published_path(db))  # its files stay where they are
     with duckdb.connect(str(db)) as con:  # a raw table that no longer fits its staging model
         con.execute("alter table raw.room_leaves rename column user_id to person_id")
     with pytest.raises(SmartSessionsError, match="stg_room_leaves"):
@@ -403,7 +405,7 @@ def test_user_errors_are_one_line_and_write_nothing(built_db, tmp_path, tmp_path
     )
     assert (not_built.exit_code, not_built.stderr) == (
         1,
-        f"error: database {loaded_only} is not built yet: run `smartsessions build`\n",
+        f"error: database {loaded_only} is not built yet: run `smartsessions build` or `refresh`\n",
     )
     assert not out.exists()
     assert list(tmp_path.iterdir()) == []  # no half-written or temporary file either
@@ -411,7 +413,7 @@ def test_user_errors_are_one_line_and_write_nothing(built_db, tmp_path, tmp_path
 
 def test_an_unknown_code_lists_at_most_ten_known_ones(tmp_path):
     db = tmp_path / "codes.duckdb"
-    with duckdb.connect(str(db)) as con:  # just what the lookup reads
+    with duckdb.connect(str(published_path(db))) as con:  # just what the lookup reads
         con.execute("create schema marts")
         con.execute("create table marts.report_tabs (model varchar)")
         con.execute(
@@ -536,6 +538,7 @@ def test_report_info_counts_the_text_cells_cut(built_db, tmp_path):
             "update marts.room_schedules set room_name = repeat('Hall ', 8000)"
             " where event_id = 'LDN26' and report_order = 1"
         )
+        publish(con, db)
     out = tmp_path / "long.xlsx"
     export_report(db, "LDN26", out)
     book = load_workbook(out)

@@ -1,0 +1,268 @@
+"""Publishing what readers need: a small catalog file, swapped in with a rename, over immutable
+parquet partitions.
+
+Readers (the export, the portal, `status`, an analyst's SQL session) never open the working
+database that `load` and `build` write: they open `NAME.published.duckdb`, which only a
+successful build replaces, whole, with `os.replace`; a reader that opened the old one finishes
+on it. The catalog holds the small relations as tables and the big ones as views over parquet
+files in `NAME.lake/`, one file per partition (event app, and local date for the activity),
+named after its content: a partition whose rows did not change keeps its file, so a refresh
+writes only what changed. Files no catalog names are removed once they are an hour old.
+"""
+
+import hashlib
+import os
+import shutil
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from smartsessions.errors import SmartSessionsError
+from smartsessions.leftovers import remove, remove_abandoned, work_path
+from smartsessions.sql import literal, quoted
+
+# Big relations and how they are cut into files; the marts' tabs (those with report_order) are
+# cut by event app too. Everything else readers need is copied into the catalog.
+PARTITIONED = {
+    "intermediate.int_activity": ("event_id", "occurred_local_date"),
+    "intermediate.int_people": ("event_id",),
+}
+SMALL = (
+    "intermediate.int_room_schedules",
+    "intermediate.int_latest_load",
+    "raw.loaded_files",
+)
+CATALOG_SCHEMA = "publication"  # the catalog's own book-keeping
+ABANDONED_AFTER_SECONDS = 3600  # a file no catalog names is removed after this
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """Hours without a new load before `dbt source freshness` warns, and fails."""
+
+    warn_hours: float | None = None
+    error_hours: float | None = None
+
+
+@dataclass
+class PublishSummary:
+    path: Path
+    files_written: int = 0
+    files_kept: int = 0
+    rows_written: int = 0
+    published_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+
+def published_path(db_path: Path) -> Path:
+    """The catalog readers open, beside the working database."""
+    return db_path.with_name(f"{db_path.stem}.published.duckdb")
+
+
+def lake_dir(db_path: Path) -> Path:
+    return db_path.with_name(f"{db_path.stem}.lake")
+
+
+def publish(
+    con: duckdb.DuckDBPyConnection, db_path: Path, freshness: Freshness | None = None
+) -> PublishSummary:
+    """Publish the working database's marts (on `con`) for readers, atomically, with the
+    source freshness thresholds the build ran with."""
+    target = published_path(db_path)
+    summary = PublishSummary(target)
+    lake = lake_dir(db_path)
+    lake.mkdir(exist_ok=True)
+    previous = _previous_files(target)
+    partitioned = dict(PARTITIONED) | {f"marts.{name}": ("event_id",) for name in _tab_marts(con)}
+    files: dict[str, list[tuple[str, str, str]]] = {}
+    for relation, keys in partitioned.items():
+        files[relation] = _write_partitions(con, relation, keys, lake, previous, summary)
+    small = [*SMALL, *(f"marts.{name}" for name in _other_marts(con, partitioned))]
+    with _swapped_in(target) as staging:
+        _write_catalog(con, staging, small, files, summary, freshness or Freshness())
+    _remove_unreferenced(lake, {path for entries in files.values() for _, _, path in entries})
+    return summary
+
+
+def publish_failed_build(con: duckdb.DuckDBPyConnection, db_path: Path) -> None:
+    """After a failed build, readers stay on the last published marts but learn of the failure:
+    the published catalog is copied with the working database's record of builds."""
+    target = published_path(db_path)
+    if not target.exists():
+        return
+    with _swapped_in(target) as staging:
+        shutil.copyfile(target, staging)
+        con.execute(f"attach {literal(staging)} as published_next")
+        try:
+            con.execute(
+                "create or replace table published_next.marts.build_runs"
+                " as select * from marts.build_runs"
+            )
+        finally:
+            con.execute("detach published_next")
+
+
+@contextmanager
+def _swapped_in(target: Path):
+    """A work file that replaces `target` in one rename once the block has written it."""
+    remove_abandoned(target)  # what a killed publish left
+    staging = work_path(target, "next")
+    try:
+        yield staging
+        _sync(staging)
+        os.replace(staging, target)
+        _sync(target.parent)
+    finally:
+        remove(staging)
+
+
+def _tab_marts(con) -> list[str]:
+    return [
+        name
+        for (name,) in con.execute(
+            "select table_name from information_schema.columns"
+            " where table_schema = 'marts' and column_name = 'report_order' order by 1"
+        ).fetchall()
+    ]
+
+
+def _other_marts(con, partitioned: dict) -> list[str]:
+    names = con.execute(
+        "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
+    ).fetchall()
+    return [name for (name,) in names if f"marts.{name}" not in partitioned]
+
+
+def _previous_files(target: Path) -> dict[tuple[str, str], tuple[str, str]]:
+    """(relation, partition key) -> (fingerprint, file) in the catalog published now."""
+    if not target.exists():
+        return {}
+    try:
+        with duckdb.connect(str(target), read_only=True) as old:
+            rows = old.execute(
+                "select relation, partition_key, fingerprint, file"
+                f" from {CATALOG_SCHEMA}.partitions"
+            ).fetchall()
+    except duckdb.Error:  # an older or damaged catalog: every partition is written again
+        return {}
+    return {(relation, key): (fingerprint, file) for relation, key, fingerprint, file in rows}
+
+
+def _write_partitions(con, relation, keys, lake: Path, previous, summary) -> list:
+    """The relation's files, one per partition: kept when its rows are unchanged, else written.
+    Returns (partition key, fingerprint, file) of each, the schema-only file first."""
+    folder = lake / relation
+    folder.mkdir(exist_ok=True)
+    order = "report_order" if relation.startswith("marts.") else ", ".join(keys)
+    schema_file = folder / "schema.parquet"  # so that the view has columns with no rows
+    _copy(con, f"select * from {relation} limit 0", schema_file)
+    entries = [("", "", str(schema_file))]
+    key_list = ", ".join(keys)
+    fingerprints = con.execute(
+        f"select {key_list}, count(*), sum(hash(rows)::hugeint)"
+        f" from {relation} as rows group by {key_list}"
+    ).fetchall()
+    for *values, count, hash_sum in fingerprints:
+        key = "\x1f".join("" if value is None else str(value) for value in values)
+        fingerprint = f"{count}:{hash_sum}"
+        name = hashlib.sha256(f"{key}\x1e{fingerprint}".encode()).hexdigest()[:32]
+        path = folder / f"{name}.parquet"
+        if previous.get((relation, key), (None, None))[1] == str(path) and path.exists():
+            summary.files_kept += 1
+        else:
+            where = " and ".join(f"{quoted(column)} is not distinct from ?" for column in keys)
+            _copy(con, f"select * from {relation} where {where} order by {order}", path, values)
+            summary.files_written += 1
+            summary.rows_written += count
+        entries.append((key, fingerprint, str(path)))
+    return entries
+
+
+def _copy(con, query: str, path: Path, parameters=()) -> None:
+    """Write the query's rows to `path` as parquet, whole or not at all."""
+    partial = work_path(path, "partial")
+    try:
+        con.execute(f"copy ({query}) to {literal(partial)} (format parquet)", list(parameters))
+        os.replace(partial, path)
+    finally:
+        remove(partial)
+
+
+def _write_catalog(con, staging: Path, small: list[str], files: dict, summary, freshness) -> None:
+    con.execute(f"attach {literal(staging)} as published_next")
+    try:
+        schemas = {name.split(".")[0] for name in [*small, *files]} | {CATALOG_SCHEMA}
+        for schema in sorted(schemas):
+            con.execute(f"create schema published_next.{schema}")
+        for relation in small:
+            con.execute(f"create table published_next.{relation} as select * from {relation}")
+        for relation, entries in files.items():
+            paths = ", ".join(literal(_glob_literal(path)) for _, _, path in entries)
+            con.execute(
+                f"create view published_next.{relation} as select * from read_parquet([{paths}])"
+            )
+        con.execute(
+            f"create table published_next.{CATALOG_SCHEMA}.partitions"
+            " (relation varchar, partition_key varchar, fingerprint varchar, file varchar)"
+        )
+        rows = [
+            (relation, key, fingerprint, path)
+            for relation, entries in files.items()
+            for key, fingerprint, path in entries[1:]
+        ]
+        if rows:
+            con.executemany(
+                f"insert into published_next.{CATALOG_SCHEMA}.partitions values (?, ?, ?, ?)",
+                rows,
+            )
+        con.execute(
+            f"create table published_next.{CATALOG_SCHEMA}.published as"
+            " select ? as published_at, (select max(load_id) from intermediate.int_latest_load)"
+            " as load_id, ? as freshness_warn_hours, ? as freshness_error_hours",
+            [
+                summary.published_at.replace(tzinfo=None),
+                freshness.warn_hours,
+                freshness.error_hours,
+            ],
+        )
+    finally:
+        con.execute("detach published_next")
+
+
+def _glob_literal(path: str) -> str:
+    """The path as DuckDB's readers take it literally: they expand `*`, `?` and `[..]`."""
+    return "".join(f"[{char}]" if char in "*?[" else char for char in path)
+
+
+def _sync(path: Path) -> None:
+    """Make the file (or a folder's entries) durable before and after the rename."""
+    handle = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
+
+
+def _remove_unreferenced(lake: Path, referenced: set[str]) -> None:
+    """Remove the lake's files the new catalog does not name (and parts a killed publish left),
+    once they are old enough that no reader of an earlier catalog is still reading them."""
+    now = time.time()
+    for path in lake.rglob("*"):
+        unnamed = path.is_file() and str(path) not in referenced
+        if unnamed and now - path.stat().st_mtime > ABANDONED_AFTER_SECONDS:
+            path.unlink(missing_ok=True)
+
+
+def require_published(db_path: Path) -> Path:
+    """The catalog readers open, or one line saying why there is none."""
+    target = published_path(db_path)
+    if not target.exists():
+        if not db_path.exists():
+            raise SmartSessionsError(f"no database at {db_path}: load a delivery first")
+        raise SmartSessionsError(
+            f"database {db_path} is not built yet: run `smartsessions build` or `refresh`"
+        )
+    return target

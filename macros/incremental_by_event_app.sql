@@ -1,0 +1,45 @@
+{#- The windowed tab marts are incremental by event app: a run recomputes every row of the event
+    apps that changed since the loads it had processed (their activity, a room, a name or the
+    app itself) and keeps the others' rows as they are; report_order numbers each app's rows
+    afresh. A windowed build (report_from / report_to) always builds its marts whole. -#}
+
+{% macro tab_mart_materialization() -%}
+    {{ return('table' if report_window_bound('report_from') or report_window_bound('report_to') else 'incremental') }}
+{%- endmacro %}
+
+{#- A condition on an event app column: the event apps this run recomputes. The refs are taken
+    on every run so that dbt knows the dependencies when it parses the model. -#}
+{% macro changed_event_apps_only(event_column) -%}
+    {%- set checked = ref('int_activity_checked') -%}
+    {%- set rooms = ref('int_room_schedules') -%}
+    {%- set people = ref('int_people') -%}
+    {%- set event_apps = ref('int_event_apps') -%}
+    {%- if is_incremental() -%}
+        {%- set processed = '(select coalesce(max(_processed_load_id), 0) from ' ~ this ~ ')' -%}
+        {%- set changed_rooms = 'select room_id from ' ~ rooms ~ ' where _load_id > ' ~ processed -%}
+        /* changed event apps */ {{ event_column }} in (
+            select event_id from {{ checked }} where _processed_load_id > {{ processed }}
+            union
+            select event_id from {{ rooms }} where _load_id > {{ processed }}
+            union
+            select event_id from {{ people }} where _load_id > {{ processed }}
+            union
+            select event_id from {{ event_apps }} where _load_id > {{ processed }}
+            union
+            -- a room that moved to another event app: its former app too
+            select event_id from {{ this }} where room_id in ({{ changed_rooms }})
+        ) /* end changed event apps */
+    {%- else -%}
+        1 = 1
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Post-hook: the rows of a room that now belongs to another event app (or no longer is one)
+    go; its new app's rows were recomputed. -#}
+{% macro delete_rows_of_moved_rooms() %}
+    delete from {{ this }}
+    where not exists (
+        select 1 from {{ ref('int_room_schedules') }} as rooms
+        where rooms.room_id = {{ this }}.room_id and rooms.event_id = {{ this }}.event_id
+    )
+{% endmacro %}
