@@ -1,0 +1,228 @@
+"""`smartsessions refresh`: incremental by load, published atomically, crash-safe, and never
+in a reader's way. The invariant: refreshing after each delivery gives the marts of one
+full build over all of them, row for row."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+from batches import split_delivery
+from typer.testing import CliRunner
+
+from smartsessions.cli import app
+from smartsessions.export import busiest_event
+from smartsessions.generate import generate_delivery
+from smartsessions.publish import CATALOG_SCHEMA, lake_dir, published_path
+from smartsessions.status import _verdict
+
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "delivery"
+SMARTSESSIONS = str(Path(sys.executable).parent / "smartsessions")
+WORKER = Path(__file__).with_name("incremental_worker.py")
+MARTS = (
+    "room_schedules",
+    "room_countries",
+    "room_join_buckets",
+    "room_user_entries",
+    "user_room_days",
+    "user_bubbles",
+    "user_teleports",
+    "data_quality",
+    "event_apps",
+)
+SPLITS = 20
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory) -> Path:
+    """A generated scale-1 delivery, every table as gzipped JSON lines."""
+    folder = tmp_path_factory.mktemp("generated") / "delivery"
+    generate_delivery(folder, scale=1, seed=11, fmt="jsonl.gz")
+    return folder
+
+
+def marts(db: Path) -> dict[str, list[tuple]]:
+    """Every mart's rows, sorted, without the load each row was computed at."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        found = {}
+        for mart in MARTS:
+            columns = con.execute(
+                "select string_agg(column_name, ', ' order by ordinal_position)"
+                " from information_schema.columns where table_schema = 'marts'"
+                " and table_name = ? and column_name <> '_processed_load_id'",
+                [mart],
+            ).fetchone()[0]
+            rows = con.execute(f"select {columns} from marts.{mart}").fetchall()
+            found[mart] = sorted(rows, key=repr)  # None sorts among values
+    return found
+
+
+def run_workers(jobs: list[dict], folder: Path, processes: int = 2) -> None:
+    workers = []
+    for number in range(processes):
+        jobs_file = folder / f"jobs-{number}.json"
+        jobs_file.write_text(json.dumps(jobs[number::processes], default=str))
+        workers.append(subprocess.Popen([sys.executable, str(WORKER), str(jobs_file)]))
+    assert [worker.wait() for worker in workers] == [0] * processes
+
+
+def test_refreshing_after_each_delivery_equals_one_full_build(generated, tmp_path):
+    """20 seeded splits into 1 to 3 batches (records days late, lines delivered twice), then a
+    batch of updates (a room renamed, one moved to another event app, an attendee renamed)
+    and one of rejects only: after the last refresh every mart equals one full build."""
+    jobs = []
+    for seed in range(SPLITS):
+        data_batches = 1 + seed % 3
+        batches = split_delivery(generated, tmp_path / f"split-{seed}", data_batches, seed)
+        jobs.append({"db": tmp_path / f"split-{seed}.duckdb", "batches": batches})
+    for job in jobs:
+        job["full_refresh"] = False
+    reference = {"db": tmp_path / "full.duckdb", "batches": jobs[0]["batches"]}
+    run_workers([*jobs, reference | {"full_refresh": True}], tmp_path)
+    expected = marts(reference["db"])
+    assert expected["user_room_days"] and expected["data_quality"]
+    renamed = [row for row in expected["room_schedules"] if "Renamed Hall" in row]
+    assert len(renamed) == 1  # the update batch reached the marts
+    for job in jobs:
+        assert marts(job["db"]) == expected, job["db"].name
+
+
+def test_refresh_loads_builds_and_publishes_in_one_line(tmp_path):
+    db = tmp_path / "refreshed.duckdb"
+    result = CliRunner().invoke(app, ["refresh", str(FIXTURE), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    (line,) = result.stdout.splitlines()
+    assert line.startswith("refresh: 9 files and 26 records new, 1 records and 0 files rejected;")
+    assert f"in {published_path(db)}" in line
+    again = CliRunner().invoke(app, ["refresh", str(FIXTURE), "--db", str(db), "--strict"])
+    assert again.exit_code == 0  # nothing new: nothing rejected either
+    assert again.stdout.startswith("refresh: 0 files and 0 records new")
+    strict = CliRunner().invoke(
+        app, ["refresh", str(FIXTURE), "--db", str(tmp_path / "strict.duckdb"), "--strict"]
+    )
+    assert strict.exit_code == 3  # the fixture holds one malformed record
+
+
+def test_a_second_refresh_waits_for_the_first(generated, tmp_path):
+    first, second = split_delivery(generated, tmp_path / "split", 2, seed=5)[:2]
+    db = tmp_path / "two.duckdb"
+    refreshes = [
+        subprocess.Popen(
+            [SMARTSESSIONS, "refresh", str(batch), "--db", str(db)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for batch in (first, second)
+    ]
+    outcomes = [(process.wait(), process.stderr.read()) for process in refreshes]
+    assert [status for status, _ in outcomes] == [0, 0]
+    waited = [stderr for _, stderr in outcomes if stderr]
+    assert waited == [f"waiting for the refresh already running on {db}\n"]
+    reference = tmp_path / "full-build.duckdb"
+    run_workers([{"db": reference, "batches": [first, second], "full_refresh": True}], tmp_path, 1)
+    assert marts(db) == marts(reference)
+
+
+def published_at(db: Path):
+    with duckdb.connect(str(published_path(db)), read_only=True) as con:
+        return con.execute(f"select published_at from {CATALOG_SCHEMA}.published").fetchone()[0]
+
+
+def kill_when(command: list[str], ready) -> None:
+    """Start the command and kill -9 it as soon as `ready()` says so (or when it ends)."""
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    while process.poll() is None and not ready():
+        time.sleep(0.005)
+    if process.poll() is None:
+        os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+def test_a_refresh_killed_anywhere_loses_nothing_and_counts_nothing_twice(generated, tmp_path):
+    batches = split_delivery(generated, tmp_path / "split", 2, seed=3)
+    db = tmp_path / "killed.duckdb"
+    subprocess.run([SMARTSESSIONS, "refresh", str(batches[0]), "--db", str(db)], check=True)
+    before = published_at(db)
+    started = time.monotonic()
+    lake = lake_dir(db)
+
+    def publishing() -> bool:  # the next catalog or a partition file being written
+        catalogs = (".published.duckdb." in path.name for path in db.parent.iterdir())
+        partitions = (path.name.endswith(".partial") for path in lake.rglob("*"))
+        return any(catalogs) or any(partitions)
+
+    refresh = [SMARTSESSIONS, "refresh", str(batches[1]), "--db", str(db)]
+    kill_points = [
+        lambda: time.monotonic() - started > 0.3,  # during the load
+        lambda: time.monotonic() - started > 3.0,  # during the build
+        publishing,  # publishing
+    ]
+    for ready in kill_points:
+        started = time.monotonic()
+        kill_when(refresh, ready)
+        assert published_at(db) == before  # readers are still on the last published state
+        with duckdb.connect(str(published_path(db)), read_only=True) as con:
+            con.execute("select count(*) from marts.user_room_days").fetchone()
+    for batch in batches[1:]:  # the killed one again, then the rest
+        subprocess.run([SMARTSESSIONS, "refresh", str(batch), "--db", str(db)], check=True)
+    assert published_at(db) > before
+    reference = tmp_path / "full-build.duckdb"
+    run_workers([{"db": reference, "batches": batches, "full_refresh": True}], tmp_path, 1)
+    expected = marts(reference)
+    assert marts(db) == expected
+    with duckdb.connect(str(published_path(db)), read_only=True) as published:
+        published_rows = published.execute(
+            "select * exclude (_processed_load_id) from marts.user_teleports"
+        ).fetchall()
+    assert sorted(published_rows, key=repr) == expected["user_teleports"]
+
+
+def test_readers_keep_reading_while_a_refresh_writes(generated, tmp_path):
+    """An analyst's session held open on the published catalog and exports started during a
+    refresh all succeed; the analyst keeps the state it opened, the next session sees the new."""
+    batches = split_delivery(generated, tmp_path / "split", 2, seed=8)
+    db = tmp_path / "read.duckdb"
+    subprocess.run([SMARTSESSIONS, "refresh", str(batches[0]), "--db", str(db)], check=True)
+    analyst = duckdb.connect(str(published_path(db)), read_only=True)
+    count = "select count(*) from intermediate.int_activity"
+    seen = analyst.execute(count).fetchone()[0]
+    event = busiest_event(db)
+    refresh = subprocess.Popen([SMARTSESSIONS, "refresh", str(batches[1]), "--db", str(db)])
+    exports = 0
+    while refresh.poll() is None:
+        out = tmp_path / f"during-{exports}.xlsx"
+        command = [SMARTSESSIONS, "--db", str(db), "export", "--event", event, "--out", str(out)]
+        subprocess.run(command, check=True, capture_output=True)
+        exports += 1
+        assert analyst.execute(count).fetchone()[0] == seen
+    assert refresh.returncode == 0 and exports >= 1
+    analyst.close()
+    with duckdb.connect(str(published_path(db)), read_only=True) as later:
+        assert later.execute(count).fetchone()[0] > seen
+
+
+def test_status_says_what_readers_see(tmp_path):
+    db = tmp_path / "status.duckdb"
+    assert CliRunner().invoke(app, ["refresh", str(FIXTURE), "--db", str(db)]).exit_code == 0
+    result = CliRunner().invoke(app, ["status", "--db", str(db)])
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith(f"published: {published_path(db)} at ")
+    assert lines[1].startswith("data as of: loaded ")
+    assert lines[2].startswith("freshness: pass (warn after 24 h, error after 72 h)")
+    rooms = next(line for line in lines if line.startswith("rooms "))
+    assert rooms.split()[-4:] == ["1", "3", "0", "0"]  # files, records, rejected, files rejected
+    assert any(line.split() == ["marts.user_room_days", "5", "2"] for line in lines)
+
+
+def test_the_freshness_verdict_follows_the_thresholds():
+    assert _verdict(None, 24, 72) == "unknown"
+    assert _verdict(1.0, 24, 72) == "pass (warn after 24 h, error after 72 h)"
+    assert _verdict(24.0, 24, 72) == "warn (more than 24 h)"
+    assert _verdict(80.0, 24, 72) == "error (more than 72 h)"
