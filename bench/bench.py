@@ -14,7 +14,9 @@ BENCH_RUNS times (default 3), and reports the median seconds, rows per second an
   one-day exports, 4 at a time, for their latency;
 - a tab near Excel's row limit: the export's peak memory with one tab of BIG_TAB_ROWS rows
   (continued on a second sheet, bench/inflate_tab.py) against the same tab at a tenth of that
-  (one run each).
+  (one run each);
+- refresh: the newest 1% of the records on top of the rest (bench/split_latest.py), and a refresh
+  with nothing new (its fixed cost), step by step, against the build's data work.
 
 It prints one table and writes the figures to bench/results/<date>-<machine>.json.
 """
@@ -120,6 +122,10 @@ def bench_scale(scale: int, runs: int, cache: Path, work: Path) -> dict:
     figures["export one day"]["vs_all_history"] = (
         figures["export one day"]["seconds"] / figures["export all history"]["seconds"]
     )
+    figures |= bench_refresh(scale, runs, cache, work)
+    new, idle = figures["refresh 1% new"], figures["refresh, nothing new"]
+    new["data_work"] = new["seconds"] - idle["seconds"]
+    new["vs_build_data_work"] = new["data_work"] / figures["build data work"]["seconds"]
     return {"event": event, "day": day, "steps": figures, "latency": export_latency(db, work)}
 
 
@@ -210,6 +216,49 @@ def bench_export(db: Path, event: str, day: str, runs: int, work: Path) -> dict:
     return figures
 
 
+def bench_refresh(scale: int, runs: int, cache: Path, work: Path) -> dict:
+    """A refresh that adds the newest 1% of the records on top of the rest, already loaded,
+    built and published (bench/split_latest.py), and a refresh with nothing new: seconds, and
+    the load, build and publish steps as the refresh reports them."""
+    split = cache / f"scale-{scale}-seed-{SEED}-parquet-latest-1pct"
+    history, latest = split / "history", split / "latest"
+    if not latest.exists():
+        run(program("split_latest", delivery(cache, scale, "parquet"), history, latest))
+    # Built where the timed refreshes run: dbt parses again when the database's path changes.
+    state, saved = work / "refresh-run", work / "refresh-saved"
+    db = state / "history.duckdb"
+    for folder in (state, saved):
+        shutil.rmtree(folder, ignore_errors=True)
+    state.mkdir()
+    run(smartsessions(db, "load", history))
+    run(smartsessions(db, "build"))
+    shutil.copytree(state, saved)
+    figures = {}
+    for label, repeats in (("refresh 1% new", 1), ("refresh, nothing new", 2)):
+        timings = []
+        for _ in range(runs):
+            shutil.rmtree(state)
+            shutil.copytree(saved, state)
+            for _ in range(repeats):  # the last refresh is the one timed
+                seconds, peak_mb, stdout = run(smartsessions(db, "refresh", latest))
+            timings.append((seconds, peak_mb, refresh_steps(stdout)))
+        figures[label] = {
+            "seconds": statistics.median(t[0] for t in timings),
+            "peak_mb": max(t[1] for t in timings),
+            **{
+                step: statistics.median(t[2][step] for t in timings)
+                for step in ("load", "build", "publish")
+            },
+        }
+    return figures
+
+
+def refresh_steps(stdout: str) -> dict[str, float]:
+    """The seconds of each step, as the refresh's summary line gives them."""
+    found = re.search(r"load ([\d.]+), build ([\d.]+), publish ([\d.]+)", stdout)
+    return dict(zip(("load", "build", "publish"), map(float, found.groups()), strict=True))
+
+
 def bench_pandas(db: Path, event: str, runs: int, work: Path, rows: int) -> dict:
     """The same rows through pandas.DataFrame.to_excel, with each engine."""
     figures = {}
@@ -293,6 +342,11 @@ def targets(steps: dict, big_tab: dict, results: dict) -> list[tuple[str, bool]]
         ("one-day export <= 1.5x all history", steps["export one day"]["vs_all_history"] <= 1.5),
         ("one-day export <= 1.3x its floor", steps["export one day"]["ratio"] <= 1.3),
         ("all-history export <= 1.2x its floor", export["ratio"] <= 1.2),
+        (
+            "refresh of 1% new: data work <= 25% of the build's",
+            steps["refresh 1% new"]["vs_build_data_work"] <= 0.25,
+        ),
+        ("refresh fixed cost (nothing new) <= 6 s", steps["refresh, nothing new"]["seconds"] <= 6),
     ]
     (small, small_figures), (big, big_figures) = big_tab["by_rows"].items()
     checks += [
@@ -371,6 +425,14 @@ def print_table(results: dict, exponents: dict, big_tab: dict, checks: list) -> 
             f"scale {scale_name}: {latency['exports']} one-day exports, {latency['parallel']} at a"
             f" time: p50 {latency['p50']:.2f} s, p95 {latency['p95']:.2f} s"
         )
+    print("\nrefresh, step by step (median s) against the history already loaded:")
+    for scale_name, result in results.items():
+        for label in ("refresh 1% new", "refresh, nothing new"):
+            f = result["steps"][label]
+            print(
+                f"  scale {scale_name:>4}  {label:<22} {f['seconds']:6.2f} s = load {f['load']:.1f}"
+                f" + build {f['build']:.1f} + publish {f['publish']:.1f} + start-up"
+            )
     print(f"\ntargets at scale {scale}:")
     for label, passed in checks:
         print(f"  {'PASS' if passed else 'MISS'}  {label}")

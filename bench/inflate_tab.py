@@ -1,12 +1,15 @@
 """A tab made long for the row-limit check: the built mart's rows of one event app, copied
-until there are ROWS of them (report_order continues from copy to copy).
+until there are ROWS of them (report_order continues from copy to copy), then published.
 
 Usage: inflate_tab.py DB MODEL EVENT ROWS
 """
 
 import sys
+from pathlib import Path
 
 import duckdb
+
+from smartsessions.publish import publish
 
 
 def main(db: str, model: str, event: str, rows: str) -> None:
@@ -23,6 +26,7 @@ def main(db: str, model: str, event: str, rows: str) -> None:
         f" where event_id = ? order by report_order limit {wanted}",
         [event],
     )
+    publish(con, Path(db))
 
 
 if __name__ == "__main__":

@@ -54,6 +54,7 @@ class PublishSummary:
     files_written: int = 0
     files_kept: int = 0
     rows_written: int = 0
+    seconds: float = 0.0
     published_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
@@ -71,6 +72,7 @@ def publish(
 ) -> PublishSummary:
     """Publish the working database's marts (on `con`) for readers, atomically, with the
     source freshness thresholds the build ran with."""
+    started = time.perf_counter()
     target = published_path(db_path)
     summary = PublishSummary(target)
     lake = lake_dir(db_path)
@@ -84,6 +86,7 @@ def publish(
     with _swapped_in(target) as staging:
         _write_catalog(con, staging, small, files, summary, freshness or Freshness())
     _remove_unreferenced(lake, {path for entries in files.values() for _, _, path in entries})
+    summary.seconds = time.perf_counter() - started
     return summary
 
 

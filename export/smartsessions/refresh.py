@@ -19,6 +19,7 @@ class RefreshSummary:
     load: LoadSummary
     build: BuildSummary
     seconds: float
+    load_seconds: float
 
     def describe(self) -> str:
         load, build = self.load, self.build
@@ -26,7 +27,9 @@ class RefreshSummary:
         return (
             f"refresh: {load.files_loaded:,} files and {load.records_loaded:,} records new,"
             f" {load.records_rejected:,} records and {load.files_rejected:,} files rejected;"
-            f" {build.describe()}; {self.seconds:.1f} s; readers now see the marts published"
+            f" {build.describe()}; {self.seconds:.1f} s (load {self.load_seconds:.1f}, build"
+            f" {build.seconds:.1f}, publish {published.seconds:.1f}); readers now see the marts"
+            " published"
             f" {published.published_at:%Y-%m-%d %H:%M:%S} UTC ({published.files_written:,} files"
             f" written, {published.files_kept:,} kept) in {published.path}"
         )
@@ -43,8 +46,9 @@ def refresh(
     with refresh_lock(db_path, on_wait):
         started = time.perf_counter()
         loaded = load_delivery(db_path, folder, progress=progress)
+        load_seconds = time.perf_counter() - started
         built = run_build(db_path, progress=progress, unit_tests=False)
-        return RefreshSummary(loaded, built, time.perf_counter() - started)
+        return RefreshSummary(loaded, built, time.perf_counter() - started, load_seconds)
 
 
 @contextmanager

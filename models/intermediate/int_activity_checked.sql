@@ -47,12 +47,6 @@ processed as (
     select coalesce(max(_processed_load_id), 0) as load_id from {{ this }}
 ),
 
-already_delivered as (
-    select distinct
-        activity_type,
-        event_uuid
-    from {{ this }}
-),
 {% endif %}
 
 delivered as (
@@ -77,6 +71,20 @@ delivered as (
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 ),
+
+{% if is_incremental() %}
+-- The event_uuids of this run that earlier loads delivered already.
+already_delivered as (
+    select distinct
+        earlier.activity_type,
+        earlier.event_uuid
+    from {{ this }} as earlier
+    inner join delivered
+        on
+            earlier.activity_type = delivered.activity_type
+            and earlier.event_uuid = delivered.event_uuid
+),
+{% endif %}
 
 -- The copy of an event_uuid that counts is the first loaded (load, then file path in byte
 -- order, then line or row); the others are duplicates. In an incremental run a copy already in

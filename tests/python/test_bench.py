@@ -48,6 +48,8 @@ def test_bench_runs_at_scale_one_and_writes_its_json(tmp_path):
         "baseline, every event",
         "pandas.to_excel, xlsxwriter",
         "pandas.to_excel, openpyxl",
+        "refresh 1% new",
+        "refresh, nothing new",
     } == set(steps)
     assert steps["export all history"]["rows"] > steps["export one day"]["rows"] > 0
     assert all(
@@ -58,7 +60,9 @@ def test_bench_runs_at_scale_one_and_writes_its_json(tmp_path):
     big_tab = figures["big_tab"]["by_rows"]
     assert big_tab["3000"]["sheets"] == {"Usage (detailed view)": 3000}
     assert big_tab["300"]["sheets"] == {"Usage (detailed view)": 300}
-    assert len(figures["targets"]) == 12
+    assert len(figures["targets"]) == 14
+    refreshed = steps["refresh 1% new"]
+    assert refreshed["load"] + refreshed["build"] + refreshed["publish"] <= refreshed["seconds"]
     latency = figures["scales"]["1"]["latency"]
     assert (latency["exports"], latency["parallel"]) == (20, 4)
     assert 0 < latency["p50"] <= latency["p95"]
