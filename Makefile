@@ -41,4 +41,4 @@ bench: $(INSTALLED)
 	$(BIN)/python bench/bench.py
 
 clean:
-	rm -rf $(VENV) target logs out demo-delivery smartsessions.duckdb
+	rm -rf $(VENV) target logs out demo-delivery smartsessions.duckdb smartsessions.portal.* smartsessions.reports outbox

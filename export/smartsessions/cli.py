@@ -241,3 +241,110 @@ def export(
             err=True,
         )
     say(summary.describe())
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="The address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="The port to listen on.")] = 8000,
+    db: DbOption = None,
+) -> None:
+    """The request portal: organisers log in, pick an event app and dates, and the report is
+    emailed to them (settings: SMARTSESSIONS_* environment variables, see the README)."""
+    from smartsessions.portal.server import prepare, run
+
+    try:
+        portal, lines = prepare(database(db), host, port)
+    except SmartSessionsError as error:
+        fail(str(error))
+    for line in lines:
+        say(line)
+    run(portal, host, port)
+
+
+user_app = typer.Typer(
+    help="The portal's accounts: who may ask for which event app's report.",
+    no_args_is_help=True,
+)
+app.add_typer(user_app, name="user")
+EventsOption = Annotated[
+    list[str], typer.Option("--event", help="An event app's short code (repeat for more).")
+]
+PasswordStdin = Annotated[
+    bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+]
+
+
+def read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+def accounts(db: Path | None):
+    from smartsessions.portal.accounts import accounts_for
+
+    return accounts_for(database(db))
+
+
+@user_app.command("add")
+def user_add(
+    email: str, event: EventsOption, password_stdin: PasswordStdin = False, db: DbOption = None
+) -> None:
+    """Add an account with the event apps it may see (the password is asked twice)."""
+    try:
+        account = accounts(db).add(email, read_password(password_stdin), event)
+    except SmartSessionsError as error:
+        fail(str(error))
+    say(f"added {account.describe()}")
+
+
+@user_app.command("password")
+def user_password(email: str, password_stdin: PasswordStdin = False, db: DbOption = None) -> None:
+    """Set a new password (unlocks the account and logs it out everywhere)."""
+    try:
+        account = accounts(db).set_password(email, read_password(password_stdin))
+    except SmartSessionsError as error:
+        fail(str(error))
+    say(f"new password for {account.email}")
+
+
+@user_app.command("grant")
+def user_grant(email: str, code: str, db: DbOption = None) -> None:
+    """Let an account see one more event app."""
+    try:
+        say(accounts(db).grant(email, code).describe())
+    except SmartSessionsError as error:
+        fail(str(error))
+
+
+@user_app.command("revoke")
+def user_revoke(email: str, code: str, db: DbOption = None) -> None:
+    """Take an event app away from an account (from its next page on)."""
+    try:
+        say(accounts(db).revoke(email, code).describe())
+    except SmartSessionsError as error:
+        fail(str(error))
+
+
+@user_app.command("remove")
+def user_remove(email: str, db: DbOption = None) -> None:
+    """Remove an account, its grants, sessions and requests."""
+    try:
+        accounts(db).remove(email)
+    except SmartSessionsError as error:
+        fail(str(error))
+    say(f"removed {email.strip().lower()}")
+
+
+@user_app.command("list")
+def user_list(db: DbOption = None) -> None:
+    """Every account with its event apps."""
+    try:
+        found = accounts(db).all()
+    except SmartSessionsError as error:
+        fail(str(error))
+    for account in found:
+        say(account.describe())
+    if not found:
+        say("no accounts yet: `smartsessions user add EMAIL --event CODE`")

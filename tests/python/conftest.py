@@ -80,3 +80,12 @@ def small_filesystem(tmp_path):
         yield folder
     finally:
         subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+@pytest.fixture(scope="session")
+def portal_db(tmp_path_factory) -> Path:
+    """The hand-made delivery, built once for the portal's test modules (OTH26 is named in
+    markup, which pages must show as text)."""
+    from portal_kit import build_portal_db
+
+    return build_portal_db(tmp_path_factory.mktemp("portal-db"))
