@@ -149,10 +149,12 @@ class Sink:
 class SmtpServer:
     """A real SMTP server on 127.0.0.1 (aiosmtpd), on a port of its own."""
 
-    def __init__(self, *replies: str):
+    def __init__(self, *replies: str, port: int | None = None, **smtp_parameters):
         self.sink = Sink(list(replies))
-        self.port = free_port()
-        self.controller = Controller(self.sink, hostname="127.0.0.1", port=self.port)
+        self.port = port or free_port()
+        self.controller = Controller(
+            self.sink, hostname="127.0.0.1", port=self.port, **smtp_parameters
+        )
 
     def __enter__(self) -> "SmtpServer":
         self.controller.start()

@@ -197,10 +197,12 @@ class Mailer:
             raise _answer(code, reply) from None
         except smtplib.SMTPResponseException as error:
             raise _answer(error.smtp_code, error.smtp_error) from None
-        except (smtplib.SMTPServerDisconnected, OSError) as error:
+        except smtplib.SMTPServerDisconnected as error:
             raise SendFailed(f"connection lost: {error or type(error).__name__}", True) from None
         except smtplib.SMTPException as error:  # e.g. the server offers no STARTTLS
             raise SendFailed(str(error), False) from None
+        except OSError as error:  # a reset, a time-out
+            raise SendFailed(f"connection lost: {error or type(error).__name__}", True) from None
         finally:
             _close(client)
 
