@@ -5,6 +5,7 @@ their CSRF token, and a real SMTP server that answers as told."""
 import re
 import shutil
 import socket
+import threading
 import time
 from dataclasses import dataclass, field, replace
 from email import message_from_bytes, policy
@@ -166,3 +167,24 @@ class SmtpServer:
     @property
     def received(self) -> list[EmailMessage]:
         return self.sink.received
+
+
+class LiveServer:
+    """The app under a real uvicorn server on 127.0.0.1, in a thread of this process."""
+
+    def __init__(self, app, port: int):
+        import uvicorn
+
+        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.url = f"http://127.0.0.1:{port}"
+
+    def __enter__(self) -> "LiveServer":
+        self.thread.start()
+        wait_until(lambda: self.server.started, what="uvicorn to start")
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.server.should_exit = True
+        self.thread.join(30)
