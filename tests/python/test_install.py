@@ -51,6 +51,8 @@ def test_a_plain_install_runs_the_demo_in_an_empty_folder(tmp_path):
         "out",
         "smartsessions.dbt",
         "smartsessions.duckdb",
+        "smartsessions.lake",
+        "smartsessions.published.duckdb",
     ]
     assert (empty / "smartsessions.dbt" / "logs" / "dbt.log").is_file()
     assert (empty / "smartsessions.dbt" / "target" / "manifest.json").is_file()
