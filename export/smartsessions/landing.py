@@ -23,8 +23,13 @@ def next_load_id(con) -> int:
     return con.execute("select coalesce(max(_load_id), 0) + 1 from raw.loaded_files").fetchone()[0]
 
 
-def already_offered(con, file_hash: str) -> bool:
-    seen = con.execute("select count(*) from raw.loaded_files where file_hash = ?", [file_hash])
+def already_offered(con, file: DeliveryFile, file_hash: str) -> bool:
+    """Whether these bytes were offered before for this table: the same bytes delivered for two
+    tables are two files."""
+    seen = con.execute(
+        "select count(*) from raw.loaded_files where table_name = ? and file_hash = ?",
+        [file.table.name, file_hash],
+    )
     return seen.fetchone()[0] > 0
 
 

@@ -35,7 +35,7 @@ from smartsessions.readers import WORK_TABLES, read_records
 @dataclass
 class LoadSummary:
     files_loaded: int = 0
-    files_skipped: int = 0  # offered before: the same content hash is in raw.loaded_files
+    files_skipped: int = 0  # offered before: its table and content hash are in raw.loaded_files
     files_rejected: int = 0  # rejected whole (not UTF-8, not gzip, unreadable, columns misfit)
     records_loaded: int = 0
     records_rejected: int = 0
@@ -73,7 +73,7 @@ def load_delivery(db_path: Path, folder: Path, progress: bool = False) -> LoadSu
 
 def _load_file(con, file: DeliveryFile, batch: Batch, summary: LoadSummary, scratch: Path):
     scan = scan_file(file)
-    if already_offered(con, scan.file_hash):
+    if already_offered(con, file, scan.file_hash):
         summary.files_skipped += 1
         return
     try:
