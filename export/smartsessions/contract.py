@@ -112,6 +112,9 @@ LINEAGE_COLUMNS = (
     ("_source_row", "bigint"),  # line (JSON lines) or data row (CSV, parquet), from 1
 )
 
+# The years a date or timestamp may have as written (a year outside fits no workbook cell).
+YEARS = (1900, 9998)
+
 # File name endings the loader reads, and the reader each needs.
 FORMATS = {
     ".jsonl": "json",
