@@ -17,6 +17,7 @@ from rich.progress import Progress
 from smartsessions.contract_checks import JUDGED, FileRejected, judge
 from smartsessions.database import connect
 from smartsessions.delivery import DeliveryFile, find_delivery_files
+from smartsessions.display import progress_label
 from smartsessions.file_checks import Scan, readable_copy, scan_file
 from smartsessions.landing import (
     Batch,
@@ -65,7 +66,7 @@ def load_delivery(db_path: Path, folder: Path, progress: bool = False) -> LoadSu
         with bar:
             task = bar.add_task("loading", total=len(files))
             for file in files:
-                bar.update(task, description=f"loading {file.relative}")
+                bar.update(task, description=progress_label(f"loading {file.relative}"))
                 _load_file(con, file, batch, summary, Path(scratch))
                 bar.advance(task)
     return summary

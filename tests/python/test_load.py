@@ -1,11 +1,13 @@
 """The load as a whole and the `load` command: progress, user errors, the summary and
-warnings it prints, and `--strict`'s exit status."""
+warnings it prints (names shown as they are), and `--strict`'s exit status."""
 
 import pytest
 from deliveries import JOIN, ROOM, jsonl, write
+from rich.text import Text
 from typer.testing import CliRunner
 
 from smartsessions.cli import app
+from smartsessions.display import progress_label
 from smartsessions.errors import SmartSessionsError
 from smartsessions.load import LoadSummary, load_delivery
 
@@ -94,3 +96,18 @@ def test_strict_succeeds_on_a_clean_delivery(delivery, db):
     result = CliRunner().invoke(app, ["--db", str(db), "load", str(delivery), "--strict"])
     assert result.exit_code == 0
     assert result.stderr == "warning: skipped unknown file notes.txt\n"
+
+
+# --- one line, never a traceback --------------------------------------------------------------
+
+
+def test_markup_and_escape_codes_in_names_are_shown_literally(delivery, db):
+    # `[/x]` is a closing tag with no opening one: rich would raise on it
+    joins = "room_joins/[bold]a[/x] \x1b[31mred.jsonl"
+    write(delivery / joins, jsonl(JOIN))
+    write(delivery / "[/notes]\x1b[2J.txt", "not data")
+    assert load_delivery(db, delivery, progress=True).records_loaded == 1
+    shown = Text.from_markup(progress_label(f"loading {joins}")).plain
+    assert shown == "loading room_joins/[bold]a[/x] \\x1b[31mred.jsonl"
+    result = CliRunner().invoke(app, ["--db", str(db), "load", str(delivery)])
+    assert result.stderr == "warning: skipped unknown file [/notes]\\x1b[2J.txt\n"
