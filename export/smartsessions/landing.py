@@ -1,9 +1,11 @@
 """Writing a file's outcome to the raw tables: its good records, its rejects and its
 book-keeping row in one transaction, or a whole-file reject with its book-keeping row."""
 
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
+
+import duckdb
 
 from smartsessions.contract_checks import JUDGED, typed_sql
 from smartsessions.delivery import DeliveryFile
@@ -105,5 +107,8 @@ def transaction(con):
         yield
         con.execute("commit")
     except BaseException:
-        con.execute("rollback")
+        # A commit that failed (a full disk) has ended the transaction already: the error that
+        # ended it is the one to raise, not the rollback's "no transaction is active".
+        with suppress(duckdb.Error):
+            con.execute("rollback")
         raise

@@ -11,13 +11,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
 from rich.console import Console
 from rich.progress import Progress
 
 from smartsessions.contract_checks import JUDGED, FileRejected, judge
-from smartsessions.database import connect
+from smartsessions.database import connect, write_failure
 from smartsessions.delivery import DeliveryFile, find_delivery_files
 from smartsessions.display import progress_label
+from smartsessions.errors import SmartSessionsError
 from smartsessions.file_checks import Scan, readable_copy, scan_file
 from smartsessions.landing import (
     Batch,
@@ -59,17 +61,27 @@ def load_delivery(db_path: Path, folder: Path, progress: bool = False) -> LoadSu
     """Load every file of the delivery in `folder` whose content is not loaded yet."""
     files, warnings = find_delivery_files(folder)
     summary = LoadSummary(warnings=warnings)
-    with connect(db_path, create=True) as con, tempfile.TemporaryDirectory() as scratch:
-        create_raw_schema(con)
-        batch = Batch(next_load_id(con), datetime.now(UTC), str(folder.resolve()))
-        bar = Progress(console=Console(stderr=True), transient=True, disable=not progress)
-        with bar:
-            task = bar.add_task("loading", total=len(files))
-            for file in files:
-                bar.update(task, description=progress_label(f"loading {file.relative}"))
-                _load_file(con, file, batch, summary, Path(scratch))
-                bar.advance(task)
+    try:
+        with connect(db_path, create=True) as con, tempfile.TemporaryDirectory() as scratch:
+            _load_files(con, files, folder, summary, Path(scratch), progress)
+    except duckdb.Error as error:
+        reason = write_failure(error)
+        if reason is None:
+            raise
+        raise SmartSessionsError(f"cannot write database {db_path}: {reason}") from None
     return summary
+
+
+def _load_files(con, files, folder: Path, summary: LoadSummary, scratch: Path, progress: bool):
+    create_raw_schema(con)
+    batch = Batch(next_load_id(con), datetime.now(UTC), str(folder.resolve()))
+    bar = Progress(console=Console(stderr=True), transient=True, disable=not progress)
+    with bar:
+        task = bar.add_task("loading", total=len(files))
+        for file in files:
+            bar.update(task, description=progress_label(f"loading {file.relative}"))
+            _load_file(con, file, batch, summary, scratch)
+            bar.advance(task)
 
 
 def _load_file(con, file: DeliveryFile, batch: Batch, summary: LoadSummary, scratch: Path):

@@ -11,6 +11,7 @@ import duckdb
 
 from smartsessions.contract import Table
 from smartsessions.contract_checks import FileRejected, column_positions, trim_sql
+from smartsessions.database import write_failure
 from smartsessions.delivery import DeliveryFile
 from smartsessions.file_checks import Scan
 from smartsessions.sql import literal, quoted
@@ -40,6 +41,8 @@ def read_records(con, file: DeliveryFile, scan: Scan, path: Path, compression: s
     except NOT_THE_FILES_FAULT:
         raise
     except duckdb.Error as error:
+        if write_failure(error):  # the load's own files, not the delivered one
+            raise
         raise FileRejected(f"DuckDB cannot read it: {str(error).splitlines()[0]}") from None
 
 

@@ -1,6 +1,7 @@
 """The load as a whole and the `load` command: progress, user errors, the summary and
-warnings it prints (names shown as they are), and `--strict`'s exit status."""
+warnings it prints (names shown as they are), `--strict`'s exit status and a full disk."""
 
+import duckdb
 import pytest
 from deliveries import JOIN, ROOM, jsonl, write
 from rich.text import Text
@@ -9,6 +10,7 @@ from typer.testing import CliRunner
 from smartsessions.cli import app
 from smartsessions.display import progress_label
 from smartsessions.errors import SmartSessionsError
+from smartsessions.generate import generate_delivery
 from smartsessions.load import LoadSummary, load_delivery
 
 # --- the load and its command -----------------------------------------------------------------
@@ -111,3 +113,35 @@ def test_markup_and_escape_codes_in_names_are_shown_literally(delivery, db):
     assert shown == "loading room_joins/[bold]a[/x] \\x1b[31mred.jsonl"
     result = CliRunner().invoke(app, ["--db", str(db), "load", str(delivery)])
     assert result.stderr == "warning: skipped unknown file [/notes]\\x1b[2J.txt\n"
+
+
+def test_a_full_disk_is_one_line_and_the_database_still_opens(tmp_path, small_filesystem):
+    delivery = generate_delivery(tmp_path / "delivery", scale=1, seed=3).folder
+    db = small_filesystem / "landed.duckdb"
+    result = CliRunner().invoke(app, ["--db", str(db), "load", str(delivery)])
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        1,
+        "",
+        f"error: cannot write database {db}: No space left on device\n",
+    )
+    # what was committed before the disk filled is there (not all of the 10 files); the rest
+    # loads next time
+    with duckdb.connect(str(db)) as con:
+        assert con.execute("select count(*) from raw.loaded_files").fetchone()[0] < 10
+    assert sorted(p.name for p in small_filesystem.iterdir()) == [
+        "landed.duckdb",
+        "landed.duckdb.wal",
+    ]
+
+
+def test_a_database_the_full_disk_leaves_no_room_for_is_one_line(tmp_path, small_filesystem):
+    (small_filesystem / "filler").write_bytes(b"x" * 56 * 1024)
+    delivery = generate_delivery(tmp_path / "delivery", scale=1, seed=3).folder
+    db = small_filesystem / "landed.duckdb"
+    result = CliRunner().invoke(app, ["--db", str(db), "load", str(delivery)])
+    assert (result.exit_code, result.stderr) == (
+        1,
+        f"error: cannot write database {db}: No space left on device\n",
+    )
+    # no half-written database is left to be refused as damaged by the next load
+    assert [p.name for p in small_filesystem.iterdir()] == ["filler"]
