@@ -2,14 +2,16 @@
 
 The pass also notes what the readers need to know before DuckDB reads the file: its line
 ending, a control character its JSON lines do not hold, and its first characters (a CSV
-header). A file that mixes line endings is read from a copy with one line ending.
+header). DuckDB reads the file through a link in the load's scratch folder, or a copy there
+when the file mixes line endings.
 """
 
 import codecs
 import gzip
 import hashlib
-import uuid
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -32,6 +34,15 @@ class Scan:
     newline: str | None = "\n"  # "\n" or "\r\n"; None when the file mixes line endings
     delimiter: int | None = None  # JSON lines: a control character absent from the file
     head: str = ""  # the first characters of text, which hold a CSV header
+
+
+@dataclass(frozen=True)
+class Readable:
+    """What DuckDB reads for a delivered file."""
+
+    path: Path  # in the load's scratch folder
+    compression: str  # gzip or none
+    newline: str  # "\n" or "\r\n"
 
 
 def scan_file(file: DeliveryFile) -> Scan:
@@ -139,13 +150,28 @@ class TextCheck:
         return None
 
 
-def readable_copy(file: DeliveryFile, scan: Scan, scratch: Path) -> tuple[Path, str, str]:
-    """The path DuckDB reads, its compression and its line ending. DuckDB's CSV reader
-    miscounts or drops lines when a file mixes line endings, so such a file is read from a
-    copy with every CRLF and lone CR turned into LF."""
-    if scan.newline:
-        return file.path, "gzip" if file.compressed else "none", scan.newline
-    copy = scratch / f"{uuid.uuid4().hex}.txt"
+@contextmanager
+def readable(file: DeliveryFile, scan: Scan, scratch: Path) -> Iterator[Readable]:
+    """What DuckDB reads, for as long as it reads it: never the delivered path, which its
+    readers would take as a pattern (`*`, `?` and `[..]` expand), but a link named `delivered`
+    in the scratch folder to the exact file chosen. DuckDB's CSV reader miscounts or drops lines
+    when a file mixes line endings, so such a file is read from a copy there with every CRLF
+    and lone CR turned into LF."""
+    compression = "gzip" if file.compressed else "none"
+    path = scratch / ("delivered" if scan.newline else "delivered.txt")
+    try:
+        if scan.newline:
+            path.symlink_to(file.path)
+            yield Readable(path, compression, scan.newline)
+        else:
+            _copy_with_lf(file, path)
+            yield Readable(path, "none", "\n")
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def _copy_with_lf(file: DeliveryFile, copy: Path) -> None:
+    """Copy the file's text with every CRLF and lone CR made LF."""
     opener = gzip.open if file.compressed else open
     with opener(file.path, "rb") as source, copy.open("wb") as target:
         held_back = b""  # a CR at the end of a chunk may be the first half of a CRLF
@@ -155,4 +181,3 @@ def readable_copy(file: DeliveryFile, scan: Scan, scratch: Path) -> tuple[Path, 
             chunk = chunk[: len(chunk) - len(held_back)]
             target.write(chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n"))
         target.write(held_back.replace(b"\r", b"\n"))
-    return copy, "none", "\n"

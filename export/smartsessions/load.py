@@ -4,9 +4,11 @@ Each file is streamed once in Python (content hash, gzip and UTF-8 checks), then
 with every column as text into a temporary table; the contract's checks and casts are SQL over
 that table, so no Python loop touches a record. A file loads in one transaction: its good
 records, its rejects and its book-keeping row, or nothing.
+
+DuckDB reads each file through the load's scratch folder, a work folder beside the database
+named after the process (`leftovers`): the next load removes what a killed one left there.
 """
 
-import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,7 +22,7 @@ from smartsessions.database import connect, write_failure
 from smartsessions.delivery import DeliveryFile, find_delivery_files
 from smartsessions.display import progress_label
 from smartsessions.errors import SmartSessionsError
-from smartsessions.file_checks import Scan, readable_copy, scan_file
+from smartsessions.file_checks import Scan, readable, scan_file
 from smartsessions.landing import (
     Batch,
     already_offered,
@@ -31,8 +33,10 @@ from smartsessions.landing import (
     reject_file,
     transaction,
 )
+from smartsessions.leftovers import remove, remove_abandoned, work_path
 from smartsessions.raw_schema import create_raw_schema
 from smartsessions.readers import WORK_TABLES, read_records
+from smartsessions.sql import GLOB_CHARACTERS
 
 
 @dataclass
@@ -61,15 +65,37 @@ def load_delivery(db_path: Path, folder: Path, progress: bool = False) -> LoadSu
     """Load every file of the delivery in `folder` whose content is not loaded yet."""
     files, warnings = find_delivery_files(folder)
     summary = LoadSummary(warnings=warnings)
+    scratch = _scratch_folder(db_path)
     try:
-        with connect(db_path, create=True) as con, tempfile.TemporaryDirectory() as scratch:
-            _load_files(con, files, folder, summary, Path(scratch), progress)
+        with connect(db_path, create=True) as con:
+            # The load holds the database's write lock: no other load uses its work folders.
+            remove_abandoned(db_path)
+            try:
+                scratch.mkdir()
+                _load_files(con, files, folder, summary, scratch, progress)
+            finally:
+                remove(scratch)
+    except OSError as error:  # writing the scratch folder beside the database
+        reason = error.strerror or str(error)
+        raise SmartSessionsError(f"cannot write database {db_path}: {reason}") from None
     except duckdb.Error as error:
         reason = write_failure(error)
         if reason is None:
             raise
         raise SmartSessionsError(f"cannot write database {db_path}: {reason}") from None
     return summary
+
+
+def _scratch_folder(db_path: Path) -> Path:
+    """This load's work folder beside the database. DuckDB takes `*`, `?` and `[` in a path as
+    a pattern, and splits a pattern at backslashes: a path holding both cannot be read."""
+    scratch = work_path(db_path, "load")
+    if "\\" in str(scratch) and any(char in str(scratch) for char in GLOB_CHARACTERS):
+        raise SmartSessionsError(
+            f"database {db_path}: DuckDB cannot read files beside it, as its path holds both a"
+            f" backslash and one of {' '.join(GLOB_CHARACTERS)}; move or rename it"
+        )
+    return scratch
 
 
 def _load_files(con, files, folder: Path, summary: LoadSummary, scratch: Path, progress: bool):
@@ -105,11 +131,11 @@ def _load_file(con, file: DeliveryFile, batch: Batch, summary: LoadSummary, scra
 
 def _land_file(con, file: DeliveryFile, scan: Scan, batch: Batch, scratch: Path):
     """Land the file's good records and its rejects; (records loaded, records rejected)."""
-    path, compression, newline = readable_copy(file, scan, scratch)
     try:
         # Read before the transaction begins: inside one, a new table's rowids do not start
         # at 0, and they number the lines.
-        records = read_records(con, file, scan, path, compression, newline)
+        with readable(file, scan, scratch) as source:
+            records = read_records(con, file, scan, source)
         with transaction(con):
             judge(con, file.table, records)
             loaded = insert_good_records(con, file, batch)

@@ -5,7 +5,6 @@ contract's checks judge."""
 import csv
 import io
 import uuid
-from pathlib import Path
 
 import duckdb
 
@@ -13,8 +12,8 @@ from smartsessions.contract import Table
 from smartsessions.contract_checks import FileRejected, column_positions, trim_sql
 from smartsessions.database import write_failure
 from smartsessions.delivery import DeliveryFile
-from smartsessions.file_checks import Scan
-from smartsessions.sql import literal, quoted
+from smartsessions.file_checks import Readable, Scan
+from smartsessions.sql import exact_path, literal, quoted
 
 # The temp tables the readers write, for the caller to drop once the file is landed.
 WORK_TABLES = ("json_lines", "csv_rows", "csv_errors", "parquet_rows")
@@ -27,27 +26,27 @@ NOT_THE_FILES_FAULT = (
 )
 
 
-def read_records(con, file: DeliveryFile, scan: Scan, path: Path, compression: str, newline):
+def read_records(con, file: DeliveryFile, scan: Scan, readable: Readable) -> str:
     """Read the file into temp tables of text; return a subquery of its records, each with
     `_row`, `_line`, `_raw` (the record as delivered, when there is one), `_fault` (a reason
     that needs no field) and every contract column as text, NULL where the file lacks it."""
-    options = f"compression = '{compression}', new_line = '{_newline_option(newline)}'"
+    newline = readable.newline.replace("\r", "\\r").replace("\n", "\\n")
+    options = f"compression = '{readable.compression}', new_line = '{newline}'"
+    path = exact_path(readable.path)
+    source = literal(path)
     try:
         if file.reader == "json":
-            return _read_json_lines(con, file.table, literal(path), options, scan.delimiter)
+            return _read_json_lines(con, file.table, source, options, scan.delimiter)
         if file.reader == "csv":
-            return _read_csv(con, file.table, literal(path), options, _csv_header(scan.head))
-        return _read_parquet(con, file.table, literal(path))
+            return _read_csv(con, file.table, source, options, _csv_header(scan.head))
+        return _read_parquet(con, file.table, source)
     except NOT_THE_FILES_FAULT:
         raise
     except duckdb.Error as error:
         if write_failure(error):  # the load's own files, not the delivered one
             raise
-        raise FileRejected(f"DuckDB cannot read it: {str(error).splitlines()[0]}") from None
-
-
-def _newline_option(newline: str) -> str:
-    return newline.replace("\r", "\\r").replace("\n", "\\n")
+        message = str(error).splitlines()[0].replace(path, file.relative)
+        raise FileRejected(f"DuckDB cannot read it: {message}") from None
 
 
 def _read_json_lines(con, table: Table, path: str, options: str, delimiter: int | None) -> str:

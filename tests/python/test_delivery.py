@@ -1,8 +1,10 @@
 """Which file feeds which table: formats by name, nested table folders in byte order,
-links and special files, unknown and hidden files, and a delivery folder that is not there."""
+names that are not patterns, links and special files, unknown and hidden files, and a
+delivery folder that is not there."""
 
 import errno
 import os
+import shutil
 import socket
 import stat
 import subprocess
@@ -13,6 +15,7 @@ import pytest
 from deliveries import JOIN, ROOM, csv_rows, jsonl, query, table_counts, write, write_parquet
 
 from smartsessions.errors import SmartSessionsError
+from smartsessions.generate import generate_delivery
 from smartsessions.load import load_delivery
 
 SMARTSESSIONS = str(Path(sys.executable).parent / "smartsessions")
@@ -95,6 +98,93 @@ def test_a_gzip_compressed_parquet_file_is_an_unknown_file(tmp_path, delivery, d
     ]
     assert query(db, "select count(*) from raw.loaded_files where table_name = 'room_joins'") == [
         (0,)
+    ]
+
+
+# --- a name is a name, not a pattern ----------------------------------------------------------
+
+# Where each file of a generated delivery goes in the hostile copy: every name and folder holds
+# something DuckDB's readers would expand (`*`, `?`, `[..]`) or quoting could trip on.
+HOSTILE_NAMES = {
+    "attendees.csv": 'attendees/part [1]/it\'s "q".csv',
+    "chat_messages.csv.gz": "chat_messages/a*b?/new\nline.csv.gz",
+    "teleports.parquet": "teleports/café/[xy].parquet",
+    "room_joins/main/part-1.jsonl.gz": "room_joins/part [1]/*.jsonl.gz",
+    "room_joins/redelivery/part-1.jsonl.gz": "room_joins/new\nline/?.jsonl.gz",
+    "bubble_events/main/part-1.ndjson": 'bubble_events/quote\'s "x"/a*b?.ndjson',
+    "bubble_events/redelivery/part-1.ndjson": "bubble_events/café/[xy].ndjson",
+}
+# Files, in both copies, that those names read as patterns would match (a file of another
+# delivery each); the hostile folder has a sibling that its own name would match.
+DECOYS = {
+    'attendees/part 1/it\'s "q".csv': "attendees.csv",
+    "chat_messages/aXbY/new\nline.csv.gz": "chat_messages.csv.gz",
+    "teleports/café/x.parquet": "teleports.parquet",
+    "room_joins/part 1/x.jsonl.gz": "room_joins/main/part-1.jsonl.gz",
+    "room_joins/new\nline/x.jsonl.gz": "room_joins/redelivery/part-1.jsonl.gz",
+    'bubble_events/quote\'s "x"/ab1.ndjson': "bubble_events/main/part-1.ndjson",
+    "bubble_events/café/y.ndjson": "bubble_events/redelivery/part-1.ndjson",
+}
+HOSTILE_FOLDER = 'dl[1] it\'s "q" a*b? café\nend'
+SIBLING_FOLDER = 'dl1 it\'s "q" aXbY café\nend'  # what HOSTILE_FOLDER matches as a pattern
+
+
+def lay_out(generated: Path, decoys: Path, target: Path, names: dict[str, str]) -> None:
+    """The generated delivery's files under `target`, renamed as `names` says, and the decoys
+    copied from the `decoys` delivery."""
+    for source in generated.rglob("*"):
+        if source.is_file() and not source.name.startswith("."):
+            relative = source.relative_to(generated).as_posix()
+            copy(source, target / names.get(relative, relative))
+    for decoy, original in DECOYS.items():
+        copy(decoys / original, target / decoy)
+
+
+def copy(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, target)
+
+
+def landed(db: Path) -> dict[str, object]:
+    """Every raw table's row count, the rejects and the files, as comparable values."""
+    names = [
+        row[0]
+        for row in query(
+            db, "select table_name from duckdb_tables() where schema_name = 'raw' order by 1"
+        )
+    ]
+    return {
+        "counts": {name: query(db, f"select count(*) from raw.{name}")[0][0] for name in names},
+        "rejects": query(
+            db,
+            "select table_name, line_number, row_number, reason from raw.rejected_records"
+            " order by all",
+        ),
+    }
+
+
+def test_every_file_is_read_as_exactly_itself_whatever_its_name(tmp_path):
+    generated = generate_delivery(tmp_path / "generated", scale=1, seed=5).folder
+    other = generate_delivery(tmp_path / "other", scale=1, seed=6).folder
+    lay_out(generated, other, tmp_path / "clean", {})
+    lay_out(generated, other, tmp_path / HOSTILE_FOLDER, HOSTILE_NAMES)
+    lay_out(other, generated, tmp_path / SIBLING_FOLDER, HOSTILE_NAMES)
+    clean = load_delivery(tmp_path / "clean.duckdb", tmp_path / "clean")
+    hostile = load_delivery(tmp_path / "hostile.duckdb", tmp_path / HOSTILE_FOLDER)
+    assert hostile.warnings == clean.warnings == []
+    assert hostile.describe() == clean.describe()
+    assert landed(tmp_path / "hostile.duckdb") == landed(tmp_path / "clean.duckdb")
+    # each file landed under its own name, once
+    files = query(tmp_path / "hostile.duckdb", "select source_file from raw.loaded_files")
+    renamed = {HOSTILE_NAMES.get(name, name) for name in clean_names(generated)}
+    assert sorted(name for (name,) in files) == sorted(renamed | set(DECOYS))
+
+
+def clean_names(generated: Path) -> list[str]:
+    return [
+        path.relative_to(generated).as_posix()
+        for path in generated.rglob("*")
+        if path.is_file() and not path.name.startswith(".")
     ]
 
 
