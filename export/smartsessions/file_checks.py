@@ -25,6 +25,11 @@ HEADER_CHARS = 1 << 16  # enough decoded text to hold a CSV header row
 DELIMITER_CANDIDATES = b"\x01\x02\x03\x04\x05\x06\x07\x08"
 
 
+class FileUnreadable(Exception):
+    """An I/O or permission error reading the file: it is reported and not remembered, so the
+    next load tries it again. The message says why."""
+
+
 @dataclass(frozen=True)
 class Scan:
     """What one streaming pass over a file's bytes found."""
@@ -49,14 +54,24 @@ def scan_file(file: DeliveryFile) -> Scan:
     """Hash the file's bytes and, for text, check that they gunzip and decode as UTF-8."""
     digest = hashlib.sha256()
     text = TextCheck(file.compressed) if file.reader != "parquet" else None
-    with file.path.open("rb") as handle:
-        for chunk in iter(partial(handle.read, CHUNK_BYTES), b""):
-            digest.update(chunk)
-            if text:
-                text.feed(chunk)
+    for chunk in _delivered_chunks(file):
+        digest.update(chunk)
+        if text:
+            text.feed(chunk)
     if text is None:
         return Scan(digest.hexdigest())
     return text.finish(digest.hexdigest())
+
+
+def _delivered_chunks(file: DeliveryFile, decompressed: bool = False):
+    """The file's bytes, a chunk at a time. An error reading them is the file's: the caller's
+    own errors (writing a copy) are not caught here."""
+    opener = gzip.open if decompressed else open
+    try:
+        with opener(file.path, "rb") as handle:
+            yield from iter(partial(handle.read, CHUNK_BYTES), b"")
+    except OSError as error:
+        raise FileUnreadable(f"cannot read it ({error.strerror or error})") from None
 
 
 class Gunzip:
@@ -172,10 +187,9 @@ def readable(file: DeliveryFile, scan: Scan, scratch: Path) -> Iterator[Readable
 
 def _copy_with_lf(file: DeliveryFile, copy: Path) -> None:
     """Copy the file's text with every CRLF and lone CR made LF."""
-    opener = gzip.open if file.compressed else open
-    with opener(file.path, "rb") as source, copy.open("wb") as target:
+    with copy.open("wb") as target:
         held_back = b""  # a CR at the end of a chunk may be the first half of a CRLF
-        for chunk in iter(partial(source.read, CHUNK_BYTES), b""):
+        for chunk in _delivered_chunks(file, decompressed=file.compressed):
             chunk = held_back + chunk
             held_back = b"\r" if chunk.endswith(b"\r") else b""
             chunk = chunk[: len(chunk) - len(held_back)]

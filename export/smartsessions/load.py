@@ -22,7 +22,7 @@ from smartsessions.database import connect, write_failure
 from smartsessions.delivery import DeliveryFile, find_delivery_files
 from smartsessions.display import progress_label
 from smartsessions.errors import SmartSessionsError
-from smartsessions.file_checks import Scan, readable, scan_file
+from smartsessions.file_checks import FileUnreadable, Scan, readable, scan_file
 from smartsessions.landing import (
     Batch,
     already_offered,
@@ -44,6 +44,7 @@ class LoadSummary:
     files_loaded: int = 0
     files_skipped: int = 0  # offered before: its table and content hash are in raw.loaded_files
     files_rejected: int = 0  # rejected whole (not UTF-8, not gzip, unreadable, columns misfit)
+    files_unread: int = 0  # an I/O or permission error: not remembered, the next load tries again
     records_loaded: int = 0
     records_rejected: int = 0
     warnings: list[str] = field(default_factory=list)
@@ -54,10 +55,11 @@ class LoadSummary:
         return self.files_rejected > 0 or self.records_rejected > 0
 
     def describe(self) -> str:
+        unread = f", {self.files_unread:,} could not be read" if self.files_unread else ""
         return (
             f"{self.files_loaded:,} files loaded, {self.files_skipped:,} skipped as already"
-            f" loaded, {self.files_rejected:,} rejected whole; {self.records_loaded:,} records"
-            f" loaded, {self.records_rejected:,} rejected"
+            f" loaded, {self.files_rejected:,} rejected whole{unread}; {self.records_loaded:,}"
+            f" records loaded, {self.records_rejected:,} rejected"
         )
 
 
@@ -111,14 +113,18 @@ def _load_files(con, files, folder: Path, summary: LoadSummary, scratch: Path, p
 
 
 def _load_file(con, file: DeliveryFile, batch: Batch, summary: LoadSummary, scratch: Path):
-    scan = scan_file(file)
-    if already_offered(con, file, scan.file_hash):
-        summary.files_skipped += 1
-        return
     try:
+        scan = scan_file(file)
+        if already_offered(con, file, scan.file_hash):
+            summary.files_skipped += 1
+            return
         if scan.fault:
             raise FileRejected(scan.fault)
         loaded, rejected = _land_file(con, file, scan, batch, scratch)
+    except FileUnreadable as fault:
+        summary.files_unread += 1
+        summary.warnings.append(f"skipped {file.relative}: {fault}; the next load tries it again")
+        return
     except FileRejected as fault:
         reject_file(con, file, scan.file_hash, str(fault), batch)
         summary.files_rejected += 1

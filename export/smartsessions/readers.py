@@ -12,7 +12,7 @@ from smartsessions.contract import Table
 from smartsessions.contract_checks import FileRejected, column_positions, trim_sql
 from smartsessions.database import write_failure
 from smartsessions.delivery import DeliveryFile
-from smartsessions.file_checks import Readable, Scan
+from smartsessions.file_checks import FileUnreadable, Readable, Scan
 from smartsessions.sql import exact_path, literal, quoted
 
 # The temp tables the readers write, for the caller to drop once the file is landed.
@@ -45,8 +45,22 @@ def read_records(con, file: DeliveryFile, scan: Scan, readable: Readable) -> str
     except duckdb.Error as error:
         if write_failure(error):  # the load's own files, not the delivered one
             raise
+        gone = _cannot_open(file)
+        if gone:
+            raise FileUnreadable(f"cannot read it ({gone})") from None
         message = str(error).splitlines()[0].replace(path, file.relative)
         raise FileRejected(f"DuckDB cannot read it: {message}") from None
+
+
+def _cannot_open(file: DeliveryFile) -> str | None:
+    """Why the file cannot be opened now, if it cannot. DuckDB failing on a file that was just
+    read whole is the file's fault, unless the file went away meanwhile (removed, moved, made
+    unreadable)."""
+    try:
+        with file.path.open("rb"):
+            return None
+    except OSError as error:
+        return error.strerror or str(error)
 
 
 def _read_json_lines(con, table: Table, path: str, options: str, delimiter: int | None) -> str:
