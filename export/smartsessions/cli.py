@@ -9,6 +9,7 @@ import typer
 from typer._click.exceptions import NoArgsIsHelpError, UsageError
 from typer.core import TyperGroup
 
+from smartsessions.display import printable
 from smartsessions.errors import SmartSessionsError
 from smartsessions.paths import database_path
 
@@ -56,10 +57,7 @@ def database(db: Path | None) -> Path:
 def say(line: str, err: bool = False) -> None:
     """One line out. Characters a terminal would act on (escape codes, a newline in a file
     name) are shown escaped, never sent raw."""
-    shown = "".join(
-        char if char.isprintable() else char.encode("unicode_escape").decode() for char in line
-    )
-    typer.echo(shown, err=err)
+    typer.echo(printable(line), err=err)
 
 
 def fail(message: str) -> None:
