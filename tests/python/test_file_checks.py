@@ -129,18 +129,6 @@ def test_a_file_that_cannot_be_read_is_reported_not_remembered_and_tried_again(
     assert (again.files_loaded, again.files_skipped, again.records_loaded) == (1, 1, 1)
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads a file whatever its mode")
-def test_a_file_without_read_permission_is_tried_again(delivery, db):
-    write(delivery / "room_joins.jsonl", jsonl(JOIN))
-    write(delivery / "rooms.jsonl", jsonl(ROOM)).chmod(0)
-    summary = load_delivery(db, delivery)
-    assert summary.warnings == [
-        "skipped rooms.jsonl: cannot read it (Permission denied); the next load tries it again"
-    ]
-    (delivery / "rooms.jsonl").chmod(0o644)
-    assert load_delivery(db, delivery).files_loaded == 1
-
-
 def test_a_file_gone_before_duckdb_reads_it_is_tried_again(delivery, db, monkeypatch):
     write(delivery / "room_joins.jsonl", jsonl(JOIN))
     write(delivery / "rooms.csv", "room_id,event_id,room_name\nr1,E,Hall\n")
