@@ -39,6 +39,7 @@ from pathlib import Path
 import duckdb
 from openpyxl import load_workbook
 
+from smartsessions.paths import dbt_work_dir
 from smartsessions.workbook import EXCEL_MAX_DATA_ROWS
 
 BENCH = Path(__file__).resolve().parent
@@ -156,19 +157,32 @@ def bench_load(scale: int, runs: int, cache: Path, work: Path) -> dict:
 
 
 def bench_build(db: Path, runs: int, work: Path) -> dict:
-    """The build, split into dbt's fixed cost (a database with nothing loaded) and the rest."""
+    """The build from scratch (--full-refresh), split into dbt's fixed cost (a database with
+    nothing loaded) and the rest; and each model's seconds in the last one."""
     empty = work / "empty.duckdb"
     empty.unlink(missing_ok=True)
     duckdb.connect(str(empty)).close()  # only a load creates a database: make an empty one
-    fixed = measure(smartsessions(empty, "build"), runs)
-    full = measure(smartsessions(db, "build"), runs)
+    fixed = measure(smartsessions(empty, "build", "--full-refresh"), runs)
+    full = measure(smartsessions(db, "build", "--full-refresh"), runs)
     return {
         "build fixed cost": {"seconds": fixed["seconds"], "peak_mb": fixed["peak_mb"]},
         "build data work": {
             "seconds": full["seconds"] - fixed["seconds"],
             "peak_mb": full["peak_mb"],
+            "models": model_seconds(db),
         },
     }
+
+
+def model_seconds(db: Path) -> dict[str, float]:
+    """Each model's seconds in the last dbt run on the database, slowest first."""
+    results = json.loads((dbt_work_dir(db) / "target" / "run_results.json").read_text())
+    models = [
+        (result["unique_id"].split(".")[-1], result["execution_time"])
+        for result in results["results"]
+        if result["unique_id"].startswith("model.")
+    ]
+    return dict(sorted(models, key=lambda model: -model[1]))
 
 
 def bench_baseline(db: Path, event: str, runs: int) -> dict:
@@ -330,6 +344,7 @@ def expected_sheets(name: str, rows: int) -> dict[str, int]:
 
 def targets(steps: dict, big_tab: dict, results: dict) -> list[tuple[str, bool]]:
     export, pandas = steps["export all history"], steps["pandas.to_excel, xlsxwriter"]
+    models = steps["build data work"]["models"]
     checks = [
         (f"load {fmt} <= 3x DuckDB bulk read", steps[f"load {fmt}"]["ratio"] <= 3)
         for fmt in FORMATS
@@ -346,7 +361,14 @@ def targets(steps: dict, big_tab: dict, results: dict) -> list[tuple[str, bool]]
             "refresh of 1% new: data work <= 25% of the build's",
             steps["refresh 1% new"]["vs_build_data_work"] <= 0.25,
         ),
-        ("refresh fixed cost (nothing new) <= 6 s", steps["refresh, nothing new"]["seconds"] <= 6),
+        (
+            "refresh fixed cost (nothing new, smallest scale) <= 6 s",
+            results[min(results, key=int)]["steps"]["refresh, nothing new"]["seconds"] <= 6,
+        ),
+        (
+            "visits model <= the largest activity model (int_activity_checked)",
+            models["int_room_visits"] <= models["int_activity_checked"],
+        ),
     ]
     (small, small_figures), (big, big_figures) = big_tab["by_rows"].items()
     checks += [
@@ -425,6 +447,9 @@ def print_table(results: dict, exponents: dict, big_tab: dict, checks: list) -> 
             f"scale {scale_name}: {latency['exports']} one-day exports, {latency['parallel']} at a"
             f" time: p50 {latency['p50']:.2f} s, p95 {latency['p95']:.2f} s"
         )
+    models = results[scale]["steps"]["build data work"]["models"]
+    slowest = ", ".join(f"{name} {seconds:.2f}" for name, seconds in list(models.items())[:6])
+    print(f"\nslowest models of the build at scale {scale} (s): {slowest}")
     print("\nrefresh, step by step (median s) against the history already loaded:")
     for scale_name, result in results.items():
         for label in ("refresh 1% new", "refresh, nothing new"):

@@ -43,3 +43,31 @@
         where rooms.room_id = {{ this }}.room_id and rooms.event_id = {{ this }}.event_id
     )
 {% endmacro %}
+
+{#- A condition on (event_id, user_id): the people whose room visits this run walks again,
+    because one of their joins or leaves is new or was attributed again, a room they were in
+    changed (its schedule closes open visits) or their event app did (its time zone). -#}
+{% macro changed_visitors_only() -%}
+    {%- set checked = ref('int_activity_checked') -%}
+    {%- set rooms = ref('int_room_schedules') -%}
+    {%- set event_apps = ref('int_event_apps') -%}
+    {%- if is_incremental() -%}
+        {%- set processed = '(select coalesce(max(_processed_load_id), 0) from ' ~ this ~ ')' -%}
+        {%- set changed_rooms = 'select room_id from ' ~ rooms ~ ' where _load_id > ' ~ processed -%}
+        /* changed visitors */ (event_id, user_id) in (
+            select event_id, user_id from {{ checked }}
+            where
+                activity_type in ('room_join', 'room_leave')
+                and (_processed_load_id > {{ processed }} or room_id in ({{ changed_rooms }}))
+            union
+            select event_id, user_id from {{ this }}
+            where
+                room_id in ({{ changed_rooms }})
+                or event_id in (
+                    select event_id from {{ event_apps }} where _load_id > {{ processed }}
+                )
+        ) /* end changed visitors */
+    {%- else -%}
+        1 = 1
+    {%- endif -%}
+{%- endmacro %}

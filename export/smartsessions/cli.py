@@ -1,6 +1,7 @@
 """The `smartsessions` command: one function per command, each calling into a module."""
 
 import sys
+from enum import StrEnum
 from importlib.metadata import version
 from pathlib import Path
 from typing import Annotated
@@ -9,10 +10,17 @@ import typer
 from typer._click.exceptions import NoArgsIsHelpError, UsageError
 from typer.core import TyperGroup
 
+from smartsessions.display import printable
 from smartsessions.errors import SmartSessionsError
 from smartsessions.paths import database_path
 
 USAGE_ERROR = 2  # as every command-line tool: the command itself was wrong
+
+
+class ExportFormat(StrEnum):
+    xlsx = "xlsx"
+    csv = "csv"
+    parquet = "parquet"
 
 
 class OneLineUsageErrors(TyperGroup):
@@ -56,10 +64,7 @@ def database(db: Path | None) -> Path:
 def say(line: str, err: bool = False) -> None:
     """One line out. Characters a terminal would act on (escape codes, a newline in a file
     name) are shown escaped, never sent raw."""
-    shown = "".join(
-        char if char.isprintable() else char.encode("unicode_escape").decode() for char in line
-    )
-    typer.echo(shown, err=err)
+    typer.echo(printable(line), err=err)
 
 
 def fail(message: str) -> None:
@@ -217,20 +222,31 @@ def demo(
 @app.command()
 def export(
     event: Annotated[str, typer.Option(help="The event app's short code.")],
-    out: Annotated[Path, typer.Option(help="The workbook to write (.xlsx).")],
+    out: Annotated[
+        Path, typer.Option(help="The workbook to write (.xlsx), or the folder of data files.")
+    ],
     start: Annotated[
         str | None, typer.Option("--from", help="First local date, YYYY-MM-DD.")
     ] = None,
     end: Annotated[str | None, typer.Option("--to", help="Last local date, YYYY-MM-DD.")] = None,
+    fmt: Annotated[
+        ExportFormat,
+        typer.Option("--format", help="xlsx: a workbook; csv or parquet: a file per tab."),
+    ] = ExportFormat.xlsx,
     db: DbOption = None,
 ) -> None:
-    """Write the Smart Sessions report of one event app (and window) as a workbook."""
+    """Write the Smart Sessions report of one event app (and window) as a workbook, or its
+    tabs as data files."""
+    from smartsessions.data_files import export_data_files
     from smartsessions.export import export_report, parse_date
     from smartsessions.report import Window
 
     try:
         window = Window(parse_date(start, "--from"), parse_date(end, "--to"))
-        summary = export_report(database(db), event, out, window, progress=show_progress())
+        if fmt is ExportFormat.xlsx:
+            summary = export_report(database(db), event, out, window, progress=show_progress())
+        else:
+            summary = export_data_files(database(db), event, out, fmt.value, window)
     except SmartSessionsError as error:
         fail(str(error))
     if summary.data_as_of.last_build_failed:

@@ -112,6 +112,11 @@ LINEAGE_COLUMNS = (
     ("_source_row", "bigint"),  # line (JSON lines) or data row (CSV, parquet), from 1
 )
 
+# A longer record (bytes of UTF-8 after decompression, line ending not counted) is rejected.
+RECORD_BYTES_LIMIT = 1 << 20
+# The years a date or timestamp may have as written (a year outside fits no workbook cell).
+YEARS = (1900, 9998)
+
 # File name endings the loader reads, and the reader each needs.
 FORMATS = {
     ".jsonl": "json",

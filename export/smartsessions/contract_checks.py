@@ -5,7 +5,7 @@ record with the reason it breaks the contract (NULL for a good one); `typed_sql`
 record's value to its column's type in the raw table.
 """
 
-from smartsessions.contract import SQL_TYPES, Column, Table
+from smartsessions.contract import SQL_TYPES, YEARS, Column, Table
 from smartsessions.sql import literal_list, quoted
 
 JUDGED = "delivered"  # the temp table `judge` writes
@@ -15,7 +15,11 @@ WHITESPACE = " || ".join(WHITESPACE_CHARS)
 TRUE_WORDS = ("true", "t", "1", "yes", "y")
 FALSE_WORDS = ("false", "f", "0", "no", "n")
 TIMESTAMP_PATTERN = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?"
-OFFSET_PATTERN = r"(Z|[+-]\d{2}(:?\d{2})?)"
+OFFSET_PATTERN = r"(Z|[+-]\d{2}(:?[0-5]\d)?)"
+# Z, or an offset from -12:00 to +14:00, both ends included (DuckDB takes +99:00 too).
+OFFSET_IN_RANGE_PATTERN = (
+    r"(Z|\+(0\d|1[0-3])(:?[0-5]\d)?|\+14(:?00)?|-(0\d|1[01])(:?[0-5]\d)?|-12(:?00)?)"
+)
 TEXT_KINDS = {kind for kind, sql_type in SQL_TYPES.items() if sql_type == "varchar"}
 
 
@@ -140,7 +144,7 @@ def _value_checks(column: Column, value: str) -> list[tuple[str, str]]:
     if kind == "date":
         shape = f"regexp_full_match({value}, '\\d{{4}}-\\d{{2}}-\\d{{2}}')"
         real = f"try_cast({value} as date) is not null"
-        return [(f"{shape} and {real}", "is not a date YYYY-MM-DD")]
+        return [(f"{shape} and {real}", "is not a date YYYY-MM-DD"), _year_check(value)]
     if kind == "time":
         shape = f"regexp_full_match({value}, '([01]\\d|2[0-3]):[0-5]\\d(:[0-5]\\d)?')"
         return [(shape, "is not a time HH:MM or HH:MM:SS")]
@@ -148,9 +152,12 @@ def _value_checks(column: Column, value: str) -> list[tuple[str, str]]:
         shape = f"regexp_full_match({value}, '{TIMESTAMP_PATTERN}{OFFSET_PATTERN}?')"
         real = f"try_cast({value} as timestamptz) is not null"
         with_offset = f"regexp_full_match({value}, '{TIMESTAMP_PATTERN}{OFFSET_PATTERN}')"
+        in_range = f"regexp_full_match({value}, '{TIMESTAMP_PATTERN}{OFFSET_IN_RANGE_PATTERN}')"
         return [
             (f"{shape} and {real}", "is not a timestamp"),
+            _year_check(value),
             (with_offset, "has no UTC offset"),
+            (in_range, "has a UTC offset outside -12:00..+14:00"),
         ]
     if kind == "timezone":
         known = "select name from pg_timezone_names()"
@@ -159,6 +166,16 @@ def _value_checks(column: Column, value: str) -> list[tuple[str, str]]:
         allowed = ", ".join(column.allowed)
         return [(f"{value} in ({literal_list(column.allowed)})", f"is not one of {allowed}")]
     return []
+
+
+def _year_check(value: str) -> tuple[str, str]:
+    """The year as written (a date's, or a timestamp's before its offset is applied: the four
+    digits its shape starts with) is one a workbook cell can show."""
+    first, last = YEARS
+    return (
+        f"left({value}, 4) between '{first}' and '{last}'",
+        f"is outside the years {first}-{last}",
+    )
 
 
 def typed_sql(column: Column) -> str:

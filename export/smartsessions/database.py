@@ -28,24 +28,45 @@ def connect(
         raise SmartSessionsError(f"database {db_path}: name the file without quotes")
     if not create and not db_path.exists():
         raise SmartSessionsError(f"no database at {db_path}: load a delivery first")
+    creating = not db_path.exists()
     try:
         con = duckdb.connect(str(db_path), read_only=read_only)
-    except duckdb.IOException as error:
-        if "lock" in str(error).lower():
-            holder = "being written by" if read_only else "in use by"
-            raise SmartSessionsError(
-                f"database {db_path} is {holder} another process"
-                f"{' (a load or a build)' if read_only else ''}; try again when it is done"
-            ) from None
-        raise SmartSessionsError(f"cannot open database {db_path}: {_first_line(error)}") from None
-    except duckdb.Error as error:  # not a DuckDB file, truncated, damaged
-        raise SmartSessionsError(
-            f"cannot open database {db_path}: it is damaged or not a DuckDB database"
-            f" ({_first_line(error)})"
-        ) from None
+    except duckdb.Error as error:
+        if creating and write_failure(error):  # a file left half-written would never open again
+            for path in (db_path, db_path.with_name(db_path.name + ".wal")):
+                path.unlink(missing_ok=True)
+        raise _cannot_open(db_path, read_only, error) from None
     con.execute("set TimeZone = 'UTC'")
     con.execute("set enable_progress_bar = false")  # the CLI shows its own, on a terminal only
     return con
+
+
+def _cannot_open(db_path: Path, read_only: bool, error: duckdb.Error) -> SmartSessionsError:
+    if isinstance(error, duckdb.IOException):
+        if "lock" in str(error).lower():
+            holder = "being written by" if read_only else "in use by"
+            return SmartSessionsError(
+                f"database {db_path} is {holder} another process"
+                f"{' (a load or a build)' if read_only else ''}; try again when it is done"
+            )
+        reason = write_failure(error)
+        if reason:
+            return SmartSessionsError(f"cannot write database {db_path}: {reason}")
+        return SmartSessionsError(f"cannot open database {db_path}: {_first_line(error)}")
+    # not a DuckDB file, truncated, damaged
+    return SmartSessionsError(
+        f"cannot open database {db_path}: it is damaged or not a DuckDB database"
+        f" ({_first_line(error)})"
+    )
+
+
+def write_failure(error: duckdb.Error) -> str | None:
+    """The system's reason when the error is DuckDB failing to write the database, its log or
+    its temporary files (a full disk, a read-only or failing device); None for any other."""
+    line = _first_line(error)
+    if "Could not write" not in line and "No space left on device" not in line:
+        return None
+    return line.rsplit(": ", 1)[-1].strip('"')
 
 
 def _first_line(error: Exception) -> str:

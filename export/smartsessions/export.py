@@ -27,6 +27,8 @@ from smartsessions.workbook import EXCEL_MAX_DATA_ROWS, ReportWorkbook, TimeChar
 # The Usage graph tab charts its rooms with most joins (report-sheets.md): joins and unique
 # joins against the bucket's start, one chart per room.
 USAGE_GRAPH_MODEL = "room_join_buckets"
+# Report info counts the window's visits closed without a natural end from this tab's mart.
+OCCUPANCY_MODEL = "room_occupancy"
 CHARTED_ROOMS = 20
 KNOWN_CODES_LISTED = 10  # an unknown code with no close match lists this many known ones
 # Rows sorted per query of a built mart (DuckDB sorts one page, never the whole tab), and
@@ -41,6 +43,7 @@ class Event:
     event_name: str | None
     timezone: str
     bucket_minutes: int
+    max_visit_minutes: int
 
 
 @dataclass
@@ -76,15 +79,13 @@ def export_report(
     max_rows: int = EXCEL_MAX_DATA_ROWS,
 ) -> ExportSummary:
     """Write the report of one event app and window to `out` (all or nothing)."""
-    window = window or Window()
-    if window.start and window.end and window.start > window.end:
-        raise SmartSessionsError(f"--from {window.start} is after --to {window.end}")
+    window = check_window(window or Window())
     _check_out(out)
     remove_abandoned(out)  # work files of an export of the same file that was killed
     partial, parts = work_path(out, "partial"), work_path(out, "parts")
     try:
         with connect(require_published(db_path), read_only=True) as con:
-            event = _find_event(con, db_path, event_code)
+            event = find_event(con, db_path, event_code)
             tabs = read_tabs(con)
             summary = ExportSummary(out, event, window, read_data_as_of(con))
             parts.mkdir()
@@ -103,6 +104,20 @@ def export_report(
         remove(partial)
         remove(parts)
     return summary
+
+
+def check_window(window: Window) -> Window:
+    if window.start and window.end and window.start > window.end:
+        raise SmartSessionsError(f"--from {window.start} is after --to {window.end}")
+    return window
+
+
+def tab_parameters(tab: Tab, event: Event, window: Window) -> dict:
+    """The parameters of a query of the tab's source: the event app, and the window's bounds
+    when the tab's SQL takes them."""
+    if tab.source(window) == tab.relation:
+        return {"event_id": event.event_id}
+    return {"event_id": event.event_id, **window.parameters()}
 
 
 def busiest_event(db_path: Path) -> str:
@@ -130,7 +145,7 @@ def _check_out(out: Path) -> None:
         raise SmartSessionsError(f"--out {out} exists and is not a regular file")
 
 
-def _find_event(con: duckdb.DuckDBPyConnection, db_path: Path, code: str) -> Event:
+def find_event(con: duckdb.DuckDBPyConnection, db_path: Path, code: str) -> Event:
     built = con.execute(
         "select count(*) from information_schema.tables"
         " where table_schema = 'marts' and table_name in ('event_apps', 'report_tabs')"
@@ -138,7 +153,8 @@ def _find_event(con: duckdb.DuckDBPyConnection, db_path: Path, code: str) -> Eve
     if built < 2:
         raise SmartSessionsError(f"database {db_path} is not built yet: run `smartsessions build`")
     found = con.execute(
-        "select event_id, event_name, timezone, bucket_minutes from marts.event_apps"
+        "select event_id, event_name, timezone, bucket_minutes, max_visit_minutes"
+        " from marts.event_apps"
         " where event_id = ?",
         [code],
     ).fetchone()
@@ -167,9 +183,7 @@ def _rows(
     columns = ", ".join(column.name for column in tab.columns) + extra
     select = f"select {columns} from {tab.source(window)} as tab_rows where event_id = $event_id"
     if tab.source(window) != tab.relation:
-        cursor = con.execute(
-            f"{select} order by report_order", {"event_id": event.event_id, **window.parameters()}
-        )
+        cursor = con.execute(f"{select} order by report_order", tab_parameters(tab, event, window))
         while batch := cursor.fetchmany(FETCH_ROWS):
             yield from batch
         return
@@ -205,7 +219,7 @@ def _write_report_info(book: ReportWorkbook, con, tabs: list[Tab], summary: Expo
     open_end = "all history" if window.is_open else "open"
     left_out = con.execute(
         "select reason_description, record_count from marts.data_quality"
-        " where event_id = ? order by reason_order",
+        " where event_id = ? and reason_kind = 'left_out' order by reason_order",
         [event.event_id],
     ).fetchall()
     items = [
@@ -221,6 +235,7 @@ def _write_report_info(book: ReportWorkbook, con, tabs: list[Tab], summary: Expo
         items.append(("Activity", no_activity, "varchar"))
     items += [
         ("Bucket minutes", event.bucket_minutes, "integer"),
+        ("Longest visit (minutes)", event.max_visit_minutes, "integer"),
         ("Generated at (UTC)", datetime.now(UTC).replace(tzinfo=None), "timestamp"),
         ("Data as of: last load (UTC)", as_of.last_load, "timestamp"),
         ("Data as of: last successful build (UTC)", as_of.last_build, "timestamp"),
@@ -228,7 +243,27 @@ def _write_report_info(book: ReportWorkbook, con, tabs: list[Tab], summary: Expo
     items += [(f"Rows: {name}", count, "bigint") for name, count in summary.rows.items()]
     items.append(("Text cells cut to 32,767 characters", summary.cells_cut, "bigint"))
     items += [(f"Left out: {reason}", count, "bigint") for reason, count in left_out]
+    items += _visits_without_a_natural_end(con, tabs, event, window)
     book.write_info("Report info", items)
+
+
+def _visits_without_a_natural_end(con, tabs: list[Tab], event: Event, window: Window) -> list:
+    """The window's visits that were still open and closed at the scheduled end or the cap."""
+    (occupancy,) = [tab for tab in tabs if tab.model == OCCUPANCY_MODEL]
+    closed = con.execute(
+        "select coalesce(sum(closed_at_scheduled_end_count), 0),"
+        " coalesce(sum(closed_at_cap_count), 0)"
+        f" from {occupancy.source(window)} as tab_rows where event_id = $event_id",
+        tab_parameters(occupancy, event, window),
+    ).fetchone()
+    return [
+        ("Visits closed without a natural end: at the room's scheduled end", closed[0], "bigint"),
+        (
+            f"Visits closed without a natural end: after {event.max_visit_minutes} minutes",
+            closed[1],
+            "bigint",
+        ),
+    ]
 
 
 def _progress_bar(enabled: bool):

@@ -1,15 +1,17 @@
 """Checks on a file's bytes, in one streaming pass: content hash, gzip, UTF-8, line endings.
 
 The pass also notes what the readers need to know before DuckDB reads the file: its line
-ending, a control character its JSON lines do not hold, and its first characters (a CSV
-header). A file that mixes line endings is read from a copy with one line ending.
+ending, control characters its JSON lines do not hold, and its first characters (a CSV
+header). DuckDB reads the file through a link in the load's scratch folder, or a copy there
+when the file mixes line endings.
 """
 
 import codecs
 import gzip
 import hashlib
-import uuid
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -18,9 +20,15 @@ from smartsessions.delivery import DeliveryFile
 
 CHUNK_BYTES = 1 << 20
 HEADER_CHARS = 1 << 16  # enough decoded text to hold a CSV header row
-# JSON lines are read as one text column, split on a control character the file does not hold
-# (valid JSON never holds a raw one, but a broken line might).
-DELIMITER_CANDIDATES = b"\x01\x02\x03\x04\x05\x06\x07\x08"
+# JSON lines are read as one text column, split on a control character the file does not hold,
+# and a copy of the file stands another for each CR inside a line (see `readable`). Valid JSON
+# never holds a raw one, but a broken line might. Tab, LF, VT, FF and CR are never candidates.
+CONTROL_CANDIDATES = bytes([*range(0x01, 0x09), *range(0x0E, 0x20)])
+
+
+class FileUnreadable(Exception):
+    """An I/O or permission error reading the file: it is reported and not remembered, so the
+    next load tries it again. The message says why."""
 
 
 @dataclass(frozen=True)
@@ -30,22 +38,43 @@ class Scan:
     file_hash: str
     fault: str | None = None  # why the file is rejected whole
     newline: str | None = "\n"  # "\n" or "\r\n"; None when the file mixes line endings
-    delimiter: int | None = None  # JSON lines: a control character absent from the file
+    # JSON lines: control characters absent from the file (at least two, or it is rejected)
+    unused_controls: bytes = b""
     head: str = ""  # the first characters of text, which hold a CSV header
+
+
+@dataclass(frozen=True)
+class Readable:
+    """What DuckDB reads for a delivered file."""
+
+    path: Path  # in the load's scratch folder
+    compression: str  # gzip or none
+    newline: str  # "\n" or "\r\n"
+    cr_stand_in: int | None = None  # JSON lines: the character that stands for a CR in a line
 
 
 def scan_file(file: DeliveryFile) -> Scan:
     """Hash the file's bytes and, for text, check that they gunzip and decode as UTF-8."""
     digest = hashlib.sha256()
-    text = TextCheck(file.compressed) if file.reader != "parquet" else None
-    with file.path.open("rb") as handle:
-        for chunk in iter(partial(handle.read, CHUNK_BYTES), b""):
-            digest.update(chunk)
-            if text:
-                text.feed(chunk)
+    text = TextCheck(file.compressed, file.reader == "json") if file.reader != "parquet" else None
+    for chunk in _delivered_chunks(file):
+        digest.update(chunk)
+        if text:
+            text.feed(chunk)
     if text is None:
         return Scan(digest.hexdigest())
     return text.finish(digest.hexdigest())
+
+
+def _delivered_chunks(file: DeliveryFile, decompressed: bool = False):
+    """The file's bytes, a chunk at a time. An error reading them is the file's: the caller's
+    own errors (writing a copy) are not caught here."""
+    opener = gzip.open if decompressed else open
+    try:
+        with opener(file.path, "rb") as handle:
+            yield from iter(partial(handle.read, CHUNK_BYTES), b"")
+    except OSError as error:
+        raise FileUnreadable(f"cannot read it ({error.strerror or error})") from None
 
 
 class Gunzip:
@@ -69,16 +98,17 @@ class Gunzip:
 
 class TextCheck:
     """Follows a text file chunk by chunk: gunzips it, checks it is UTF-8, counts its line
-    endings, notes which delimiter candidates it holds and keeps its first characters."""
+    endings, notes which control characters it holds and keeps its first characters."""
 
-    def __init__(self, compressed: bool) -> None:
+    def __init__(self, compressed: bool, json_lines: bool = False) -> None:
         self.gunzip = Gunzip() if compressed else None
+        self.json_lines = json_lines
         self.decoder = codecs.getincrementaldecoder("utf-8")()
         self.fault: str | None = None
         self.head = ""
         self.has_cr = self.lone_cr = self.lone_lf = False
         self.ends_with_cr = False  # the pair of a chunk's last CR is in the next chunk
-        self.unseen = list(DELIMITER_CANDIDATES)
+        self.unseen = list(CONTROL_CANDIDATES)
 
     def feed(self, chunk: bytes) -> None:
         if self.fault:
@@ -122,12 +152,14 @@ class TextCheck:
             self.fault = "not a valid gzip file"
         if not self.fault:
             self._decode(b"", final=True)
+        if not self.fault and self.json_lines and len(self.unseen) < 2:
+            self.fault = "it holds every control character the line reader could use"
         if self.fault:
             return Scan(file_hash, self.fault)
         return Scan(
             file_hash,
             newline=self._newline(),
-            delimiter=self.unseen[0] if self.unseen else None,
+            unused_controls=bytes(self.unseen),
             head=self.head,
         )
 
@@ -139,20 +171,36 @@ class TextCheck:
         return None
 
 
-def readable_copy(file: DeliveryFile, scan: Scan, scratch: Path) -> tuple[Path, str, str]:
-    """The path DuckDB reads, its compression and its line ending. DuckDB's CSV reader
-    miscounts or drops lines when a file mixes line endings, so such a file is read from a
-    copy with every CRLF and lone CR turned into LF."""
-    if scan.newline:
-        return file.path, "gzip" if file.compressed else "none", scan.newline
-    copy = scratch / f"{uuid.uuid4().hex}.txt"
-    opener = gzip.open if file.compressed else open
-    with opener(file.path, "rb") as source, copy.open("wb") as target:
+@contextmanager
+def readable(file: DeliveryFile, scan: Scan, scratch: Path) -> Iterator[Readable]:
+    """What DuckDB reads, for as long as it reads it: never the delivered path, which its
+    readers would take as a pattern (`*`, `?` and `[..]` expand), but a link named `delivered`
+    in the scratch folder to the exact file chosen. DuckDB's CSV reader miscounts or drops lines
+    when a file mixes line endings, so such a file is read from a copy there with every CRLF
+    turned into LF. A lone CR is a line ending in CSV; in JSON lines it is inside a line
+    (whitespace, or a raw control character in a string), so the copy holds a stand-in that the
+    reader turns back into a CR."""
+    compression = "gzip" if file.compressed else "none"
+    path = scratch / ("delivered" if scan.newline else "delivered.txt")
+    try:
+        if scan.newline:
+            path.symlink_to(file.path)
+            yield Readable(path, compression, scan.newline)
+        else:
+            stand_in = scan.unused_controls[1] if file.reader == "json" else None
+            _copy_with_lf(file, path, b"\n" if stand_in is None else bytes([stand_in]))
+            yield Readable(path, "none", "\n", stand_in)
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def _copy_with_lf(file: DeliveryFile, copy: Path, lone_cr: bytes) -> None:
+    """Copy the file's text with every CRLF made LF and every lone CR made `lone_cr`."""
+    with copy.open("wb") as target:
         held_back = b""  # a CR at the end of a chunk may be the first half of a CRLF
-        for chunk in iter(partial(source.read, CHUNK_BYTES), b""):
+        for chunk in _delivered_chunks(file, decompressed=file.compressed):
             chunk = held_back + chunk
             held_back = b"\r" if chunk.endswith(b"\r") else b""
             chunk = chunk[: len(chunk) - len(held_back)]
-            target.write(chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n"))
-        target.write(held_back.replace(b"\r", b"\n"))
-    return copy, "none", "\n"
+            target.write(chunk.replace(b"\r\n", b"\n").replace(b"\r", lone_cr))
+        target.write(held_back.replace(b"\r", lone_cr))

@@ -1,9 +1,11 @@
 """Writing a file's outcome to the raw tables: its good records, its rejects and its
 book-keeping row in one transaction, or a whole-file reject with its book-keeping row."""
 
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
+
+import duckdb
 
 from smartsessions.contract_checks import JUDGED, typed_sql
 from smartsessions.delivery import DeliveryFile
@@ -23,8 +25,13 @@ def next_load_id(con) -> int:
     return con.execute("select coalesce(max(_load_id), 0) + 1 from raw.loaded_files").fetchone()[0]
 
 
-def already_offered(con, file_hash: str) -> bool:
-    seen = con.execute("select count(*) from raw.loaded_files where file_hash = ?", [file_hash])
+def already_offered(con, file: DeliveryFile, file_hash: str) -> bool:
+    """Whether these bytes were offered before for this table: the same bytes delivered for two
+    tables are two files."""
+    seen = con.execute(
+        "select count(*) from raw.loaded_files where table_name = ? and file_hash = ?",
+        [file.table.name, file_hash],
+    )
     return seen.fetchone()[0] > 0
 
 
@@ -100,5 +107,8 @@ def transaction(con):
         yield
         con.execute("commit")
     except BaseException:
-        con.execute("rollback")
+        # A commit that failed (a full disk) has ended the transaction already: the error that
+        # ended it is the one to raise, not the rollback's "no transaction is active".
+        with suppress(duckdb.Error):
+            con.execute("rollback")
         raise

@@ -12,6 +12,7 @@ writes only what changed. Files no catalog names are removed once they are an ho
 
 import hashlib
 import os
+import re
 import shutil
 import time
 from contextlib import contextmanager
@@ -25,17 +26,15 @@ from smartsessions.errors import SmartSessionsError
 from smartsessions.leftovers import remove, remove_abandoned, work_path
 from smartsessions.sql import literal, quoted
 
-# Big relations and how they are cut into files; the marts' tabs (those with report_order) are
-# cut by event app too. Everything else readers need is copied into the catalog.
+# What readers need: every mart, every relation a tab's windowed SQL reads, and the load's
+# book-keeping. The big ones are cut into files (the marts' tabs, those with report_order, by
+# event app); the rest is copied into the catalog, where DuckDB keeps the statistics it plans
+# joins with (people as parquet views made a windowed teleports tab join 18 GB).
 PARTITIONED = {
     "intermediate.int_activity": ("event_id", "occurred_local_date"),
-    "intermediate.int_people": ("event_id",),
+    "intermediate.int_room_visits": ("event_id", "started_local_date"),
 }
-SMALL = (
-    "intermediate.int_room_schedules",
-    "intermediate.int_latest_load",
-    "raw.loaded_files",
-)
+BOOKKEEPING = ("raw.loaded_files",)
 CATALOG_SCHEMA = "publication"  # the catalog's own book-keeping
 ABANDONED_AFTER_SECONDS = 3600  # a file no catalog names is removed after this
 
@@ -82,7 +81,8 @@ def publish(
     files: dict[str, list[tuple[str, str, str]]] = {}
     for relation, keys in partitioned.items():
         files[relation] = _write_partitions(con, relation, keys, lake, previous, summary)
-    small = [*SMALL, *(f"marts.{name}" for name in _other_marts(con, partitioned))]
+    needed = [*BOOKKEEPING, *_read_by_tabs(con), *(f"marts.{name}" for name in _marts(con))]
+    small = sorted(set(needed) - set(partitioned))
     with _swapped_in(target) as staging:
         _write_catalog(con, staging, small, files, summary, freshness or Freshness())
     _remove_unreferenced(lake, {path for entries in files.values() for _, _, path in entries})
@@ -132,11 +132,23 @@ def _tab_marts(con) -> list[str]:
     ]
 
 
-def _other_marts(con, partitioned: dict) -> list[str]:
+def _marts(con) -> list[str]:
     names = con.execute(
         "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
     ).fetchall()
-    return [name for (name,) in names if f"marts.{name}" not in partitioned]
+    return [name for (name,) in names]
+
+
+def _read_by_tabs(con) -> set[str]:
+    """The relations the tabs' windowed SQL reads (saved without the database's name)."""
+    queries = con.execute(
+        "select windowed_query from marts.report_tabs where windowed_query is not null"
+    ).fetchall()
+    return {
+        f"{schema}.{name}"
+        for (query,) in queries
+        for schema, name in re.findall(r'"(\w+)"\."(\w+)"', query)
+    }
 
 
 def _previous_files(target: Path) -> dict[tuple[str, str], tuple[str, str]]:

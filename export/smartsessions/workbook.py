@@ -27,10 +27,17 @@ NUMBER_FORMATS = {
     "time": "hh:mm",
     "timestamp": "yyyy-mm-dd hh:mm",
     "decimal(10, 2)": "0.00",
+    "decimal(18, 1)": "0.0",
 }
 # Column widths in characters: what a formatted date or time needs; text and numbers are
 # measured on the first rows of the tab, within these bounds.
-FORMATTED_WIDTHS = {"date": 11, "time": 6, "timestamp": 17, "decimal(10, 2)": 8}
+FORMATTED_WIDTHS = {
+    "date": 11,
+    "time": 6,
+    "timestamp": 17,
+    "decimal(10, 2)": 8,
+    "decimal(18, 1)": 8,
+}
 WIDTH_SAMPLE_ROWS = 200
 MIN_WIDTH, MAX_WIDTH = 6, 50
 HEADER_LINE_POINTS = 15  # the height of one line of header text

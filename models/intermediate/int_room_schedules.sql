@@ -34,6 +34,9 @@ schedules as (
         {{ time_to_minute('start_time') }} as start_time,
         {{ time_to_minute('end_time') }} as end_time,
 
+        -- where an open visit closes: the scheduled end, seconds kept
+        {{ date_at_time('end_date', 'end_time') }} as scheduled_end_local_at,
+
         -- lineage of the version kept
         _load_id
     from versions
@@ -64,5 +67,6 @@ select
     -- Whole minutes / 60 never end in an exact half at the third decimal, so rounding half
     -- away from zero and any other mode agree; negative stays negative.
     cast(round(duration_minutes / 60.0, 2) as decimal(10, 2)) as duration_hours,
+    scheduled_end_local_at,
     _load_id
 from timed

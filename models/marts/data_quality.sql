@@ -1,5 +1,6 @@
 -- Per event app, the records left out of the report and why, so that nothing disappears
--- without a trace. All history: the report window does not apply.
+-- without a trace, and the visits that had no natural end and how they were closed. All
+-- history: the report window does not apply.
 with
 
 event_apps as (
@@ -12,6 +13,10 @@ checked_activity as (
 
 rejected as (
     select * from {{ ref('stg_rejected_records') }}
+),
+
+visits as (
+    select * from {{ ref('int_room_visits') }}
 ),
 
 reasons as (
@@ -46,6 +51,14 @@ left_out as (
         event_id,
         'rejected_at_load' as reason
     from rejected
+
+    union all
+
+    select
+        event_id,
+        'visit_closed_at_' || end_reason as reason
+    from visits
+    where not has_natural_end
 ),
 
 counted as (
@@ -63,6 +76,7 @@ event_reasons as (
     select
         event_apps.event_id,
         reasons.reason,
+        reasons.reason_kind,
         reasons.reason_order,
         reasons.reason_description
     from event_apps
@@ -73,6 +87,7 @@ event_reasons as (
     select
         counted.event_id,
         reasons.reason,
+        reasons.reason_kind,
         reasons.reason_order,
         reasons.reason_description
     from counted
@@ -85,6 +100,7 @@ event_reasons as (
 select
     event_reasons.event_id,
     event_reasons.reason,
+    event_reasons.reason_kind,
     event_reasons.reason_description,
     event_reasons.reason_order,
     coalesce(counted.record_count, 0) as record_count

@@ -37,7 +37,8 @@ select
     event_apps.timezone,
     coalesce(room_counts.room_count, 0) as room_count,
     coalesce(join_counts.join_count, 0) as join_count,
-    {{ var('bucket_minutes') }} as bucket_minutes
+    {{ var('bucket_minutes') }} as bucket_minutes,
+    {{ var('max_visit_minutes') }} as max_visit_minutes
 from event_apps
 left join room_counts on event_apps.event_id = room_counts.event_id
 left join join_counts on event_apps.event_id = join_counts.event_id

@@ -60,7 +60,7 @@ def test_bench_runs_at_scale_one_and_writes_its_json(tmp_path):
     big_tab = figures["big_tab"]["by_rows"]
     assert big_tab["3000"]["sheets"] == {"Usage (detailed view)": 3000}
     assert big_tab["300"]["sheets"] == {"Usage (detailed view)": 300}
-    assert len(figures["targets"]) == 14
+    assert len(figures["targets"]) == 15
     refreshed = steps["refresh 1% new"]
     assert refreshed["load"] + refreshed["build"] + refreshed["publish"] <= refreshed["seconds"]
     latency = figures["scales"]["1"]["latency"]

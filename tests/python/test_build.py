@@ -56,11 +56,13 @@ def test_a_failing_data_test_fails_the_build_naming_the_node(tmp_path):
     with pytest.raises(SmartSessionsError) as failure:
         run_build(db)
     message = str(failure.value)
-    assert "not_null_stg_rooms_room_name" in message
+    assert "test not_null_columns_stg_rooms_room_id__event_id__room_name" in message
     assert "\n" not in message
     log = tmp_path / "bad.dbt" / "logs" / "dbt.log"
     assert message.endswith(f"; details in {log}")
-    assert "not_null_stg_rooms_room_name" in log.read_text()  # the log it names exists
+    assert (
+        "not_null_columns_stg_rooms_room_id__event_id__room_name" in log.read_text()
+    )  # the log it names exists
 
 
 def test_a_locked_database_is_one_line_on_stderr(tmp_path, another_process_holding):

@@ -143,6 +143,79 @@ def test_timestamps_take_any_iso_offset(delivery, db, text, instant):
     assert query(db, "select occurred_at::varchar from raw.room_joins") == [(instant,)]
 
 
+# --- offsets and years, in every format ----------------------------------------------------------
+
+# (start_date, updated_at, the reason a room with them is rejected, or None)
+DATES_AND_OFFSETS = [
+    ("1900-01-01", "2026-03-29T00:30:00+14:00", None),
+    ("9998-12-31", "2026-03-29T00:30:00-12:00", None),
+    ("2026-03-29", "2026-03-29T00:30:00+1400", None),
+    ("2026-03-29", "2026-03-29T00:30-12", None),
+    # the year as written counts, before the offset moves the instant to 1899 or 1900
+    ("2026-03-29", "1900-01-01T00:00:00+14:00", None),
+    (
+        "2026-03-29",
+        "1899-12-31T23:00:00-12:00",
+        "updated_at: '1899-12-31T23:00:00-12:00' is outside the years 1900-9998",
+    ),
+    ("0001-01-01", None, "start_date: '0001-01-01' is outside the years 1900-9998"),
+    ("9999-12-31", None, "start_date: '9999-12-31' is outside the years 1900-9998"),
+    (
+        "2026-03-29",
+        "9999-01-01T00:00:00Z",
+        "updated_at: '9999-01-01T00:00:00Z' is outside the years 1900-9998",
+    ),
+    (
+        "2026-03-29",
+        "2026-03-29T00:30:00+99:00",
+        "updated_at: '2026-03-29T00:30:00+99:00' has a UTC offset outside -12:00..+14:00",
+    ),
+    (
+        "2026-03-29",
+        "2026-03-29T00:30:00+14:01",
+        "updated_at: '2026-03-29T00:30:00+14:01' has a UTC offset outside -12:00..+14:00",
+    ),
+    (
+        "2026-03-29",
+        "2026-03-29T00:30:00-12:30",
+        "updated_at: '2026-03-29T00:30:00-12:30' has a UTC offset outside -12:00..+14:00",
+    ),
+    (
+        "2026-03-29",
+        "2026-03-29T00:30:00+05:75",
+        "updated_at: '2026-03-29T00:30:00+05:75' is not a timestamp",
+    ),
+]
+
+
+@pytest.mark.parametrize("name", ["rooms.jsonl", "rooms.csv", "rooms.parquet"])
+def test_offsets_and_years_outside_the_contract_reject_the_record(delivery, db, name):
+    rooms = [
+        {**ROOM, "room_id": f"r{n}", "start_date": day, "updated_at": instant}
+        for n, (day, instant, _) in enumerate(DATES_AND_OFFSETS, start=1)
+    ]
+    columns = list(rooms[0])
+    if name.endswith(".jsonl"):
+        write(delivery / name, jsonl(*rooms))
+    elif name.endswith(".csv"):
+        rows = (",".join(room[column] or "" for column in columns) for room in rooms)
+        write(delivery / name, csv_rows(*rows, header=",".join(columns)))
+    else:
+        values = ", ".join(
+            "(" + ", ".join(f"'{room[c]}'" if room[c] else "null" for c in columns) + ")"
+            for room in rooms
+        )
+        write_parquet(delivery / name, f"select * from (values {values}) t({', '.join(columns)})")
+    load_delivery(db, delivery)
+    expected = [(n, why) for n, (_, _, why) in enumerate(DATES_AND_OFFSETS, start=1) if why]
+    assert [(row, why) for _, _, row, why in rejects(db)] == expected
+    # a timestamp at either end of the offsets is the instant it says
+    assert query(db, "select room_id, updated_at::varchar from raw.rooms order by 1 limit 2") == [
+        ("r1", "2026-03-28 10:30:00+00"),
+        ("r2", "2026-03-29 12:30:00+00"),
+    ]
+
+
 # --- a file's columns against its table ----------------------------------------------------------
 
 

@@ -40,6 +40,8 @@ TAB_NAMES = [
     "User engagement (high level)",
     "User engagement (bubble)",
     "User engagement (teleport)",
+    "Time in rooms",
+    "Room occupancy",
 ]
 # The windowed tabs, each with its mart (report-sheets.md: every tab but the first).
 WINDOWED_MARTS = {
@@ -49,6 +51,8 @@ WINDOWED_MARTS = {
     "User engagement (high level)": "user_room_days",
     "User engagement (bubble)": "user_bubbles",
     "User engagement (teleport)": "user_teleports",
+    "Time in rooms": "room_user_visits",
+    "Room occupancy": "room_occupancy",
 }
 
 
@@ -72,6 +76,11 @@ def windowed(built_db, tmp_path_factory):
     out = tmp_path_factory.mktemp("out") / "LDN26-30.xlsx"
     export_report(built_db, "LDN26", out, Window(date(2026, 3, 30), date(2026, 3, 30)))
     return load_workbook(out)
+
+
+def at(day: int, hour: int, minute: int) -> datetime:
+    """A local date-time of the fixture's March 2026."""
+    return datetime(2026, 3, day, hour, minute)
 
 
 def values(sheet) -> list[tuple]:
@@ -205,6 +214,55 @@ def test_user_engagement_teleport_leaves_out_self_teleports(workbook):
     ]
 
 
+def test_time_in_rooms(workbook):
+    """u1 joins the formula room at 00:30 UTC (GMT), again at 01:35 (a reconnect) and leaves at
+    02:00 (03:00 BST): one visit of 90 minutes. u2 joins at 01:30 (02:30 BST) and never leaves:
+    the room's scheduled end, 03:00:30 BST (seconds kept), closes the visit after 30.5 minutes.
+    In the lounge, u1 (09:00 UTC) and u3 (10:20 UTC) never leave and the room has no schedule:
+    each visit closes after 240 minutes; a tie on minutes goes by the attendee's name."""
+    sheet = workbook["Time in rooms"]
+    assert values(sheet) == [
+        (
+            "Event id/short-code",
+            "Room name",
+            "Privacy (Y/N)",
+            "User id",
+            "Attendee",
+            "Visits",
+            "Minutes in room",
+            "First entered (yyyy-mm-dd hh:mm)",
+            "Last left (yyyy-mm-dd hh:mm)",
+        ),
+        ("LDN26", FORMULA_ROOM, "Y", "u1", "Ada Lovelace", 1, 90, at(29, 0, 30), at(29, 3, 0)),
+        ("LDN26", FORMULA_ROOM, "Y", "u2", "+44 caller", 1, 30.5, at(29, 2, 30), at(29, 3, 0)),
+        ("LDN26", LOUNGE, "N", "u1", "Ada Lovelace", 1, 240, at(30, 10, 0), at(30, 14, 0)),
+        ("LDN26", LOUNGE, "N", "u3", "u3", 1, 240, at(30, 11, 20), at(30, 15, 20)),
+    ]
+    assert sheet["G2"].number_format == "0.0"
+    assert sheet["H2"].number_format == "yyyy-mm-dd hh:mm"
+
+
+def test_room_occupancy(workbook):
+    """The formula room: u1 from 00:30, u2 from 01:30 UTC: 2 at once from 02:30 BST; 120.5
+    minutes over 2 visits, 60.25 on average, shown 60.3 (half away from zero). The lounge: 2
+    at once from 10:20 UTC (11:20 BST)."""
+    assert values(workbook["Room occupancy"]) == [
+        (
+            "Event id/short-code",
+            "Room name",
+            "Privacy (Y/N)",
+            "Visits",
+            "Unique users",
+            "Total minutes",
+            "Average minutes per visit",
+            "Peak concurrent users",
+            "Peak at (yyyy-mm-dd hh:mm)",
+        ),
+        ("LDN26", FORMULA_ROOM, "Y", 2, 2, 120.5, 60.3, 2, at(29, 2, 30)),
+        ("LDN26", LOUNGE, "N", 2, 2, 480, 240, 2, at(30, 11, 20)),
+    ]
+
+
 def test_report_info_counts_what_was_left_out(workbook):
     info = dict(values(workbook["Report info"])[1:])
     assert info["Event id/short-code"] == "LDN26"
@@ -220,6 +278,9 @@ def test_report_info_counts_what_was_left_out(workbook):
     assert (
         info["Left out: record that broke the landing contract (kept in raw.rejected_records)"] == 1
     )
+    assert info["Longest visit (minutes)"] == 240
+    assert info["Visits closed without a natural end: at the room's scheduled end"] == 1
+    assert info["Visits closed without a natural end: after 240 minutes"] == 2
 
 
 def test_a_window_keeps_its_days_and_every_room(windowed):
@@ -237,7 +298,11 @@ def test_a_window_keeps_its_days_and_every_room(windowed):
         values(windowed["User engagement (bubble)"])[0]
     ]
     assert len(values(windowed["User engagement (teleport)"])) == 1
+    assert [row[3] for row in values(windowed["Time in rooms"])[1:]] == ["u1", "u3"]
+    assert len(values(windowed["Room occupancy"])) == 1 + 1
     info = dict(values(windowed["Report info"])[1:])
+    assert info["Visits closed without a natural end: at the room's scheduled end"] == 0
+    assert info["Visits closed without a natural end: after 240 minutes"] == 2
     assert info["Window from"] == datetime(2026, 3, 30)
     assert info["Window to"] == datetime(2026, 3, 30)
 
@@ -418,7 +483,8 @@ def test_an_unknown_code_lists_at_most_ten_known_ones(tmp_path):
         con.execute("create table marts.report_tabs (model varchar)")
         con.execute(
             "create table marts.event_apps as select 'EV' || lpad(i::varchar, 2, '0') as event_id,"
-            " null as event_name, 'UTC' as timezone, 15 as bucket_minutes from range(1, 13) t(i)"
+            " null as event_name, 'UTC' as timezone, 15 as bucket_minutes, 240 as max_visit_minutes"
+            " from range(1, 13) t(i)"
         )
     with pytest.raises(SmartSessionsError) as unknown:
         export_report(db, "ZZZ", tmp_path / "r.xlsx")
@@ -545,3 +611,29 @@ def test_report_info_counts_the_text_cells_cut(built_db, tmp_path):
     cell = book["High Level (detailed view)"]["D2"].value
     assert (len(cell), cell[-1]) == (32_767, "…")
     assert dict(values(book["Report info"])[1:])["Text cells cut to 32,767 characters"] == 1
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_data_files_hold_the_workbooks_rows(built_db, windowed, tmp_path, fmt):
+    """One file per tab, columns named by the headers, the same rows as the workbook."""
+    folder = tmp_path / "files"
+    window = Window(date(2026, 3, 30), date(2026, 3, 30))
+    result = CliRunner().invoke(
+        app,
+        [
+            *("--db", str(built_db), "export", "--event", "LDN26", "--out", str(folder)),
+            *("--from", "2026-03-30", "--to", "2026-03-30", "--format", fmt),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert sorted(path.name for path in folder.iterdir()) == sorted(
+        f"{name}.{fmt}" for name in TAB_NAMES
+    )
+    with duckdb.connect() as con:
+        for name in TAB_NAMES:
+            reader = "read_csv" if fmt == "csv" else "read_parquet"
+            file = con.execute(f"select * from {reader}(?)", [str(folder / f"{name}.{fmt}")])
+            header = tuple(column[0] for column in file.description)
+            rows = [tuple(map(as_cell, row)) for row in file.fetchall()]
+            assert [header, *rows] == values(windowed[name]), name
+    assert window.describe() in result.stdout

@@ -1,12 +1,16 @@
 """Checks on a file's bytes: line endings (and the readable copy of a mixed file), UTF-8
-and gzip, multi-member gzip."""
+and gzip, multi-member gzip, a file that cannot be read."""
 
+import errno
 import gzip
 import json
+import os
+from pathlib import Path
 
 import pytest
-from deliveries import JOIN, csv_rows, jsonl, query, rejects, write
+from deliveries import JOIN, ROOM, csv_rows, jsonl, query, rejects, write
 
+from smartsessions import file_checks, load
 from smartsessions.file_checks import TextCheck
 from smartsessions.load import load_delivery
 
@@ -94,3 +98,56 @@ def test_a_multi_member_gzip_is_read_whole(delivery, db):
     with (delivery / "room_joins.jsonl.gz").open("ab") as file:
         file.write(second)
     assert load_delivery(db, delivery).records_loaded == 2
+
+
+# --- a file that cannot be read -----------------------------------------------------------------
+
+
+def test_a_file_that_cannot_be_read_is_reported_not_remembered_and_tried_again(
+    delivery, db, monkeypatch
+):
+    write(delivery / "room_joins.jsonl", jsonl(JOIN))
+    write(delivery / "rooms.jsonl", jsonl(ROOM))
+
+    def open_failing_for_rooms(path, *args, **kwargs):
+        if Path(path).name == "rooms.jsonl":
+            raise OSError(errno.EIO, os.strerror(errno.EIO), str(path))
+        return open(path, *args, **kwargs)
+
+    monkeypatch.setattr(file_checks, "open", open_failing_for_rooms, raising=False)
+    summary = load_delivery(db, delivery)
+    assert summary.describe() == (
+        "1 files loaded, 0 skipped as already loaded, 0 rejected whole, 1 could not be read;"
+        " 1 records loaded, 0 rejected"
+    )
+    assert summary.warnings == [
+        "skipped rooms.jsonl: cannot read it (Input/output error); the next load tries it again"
+    ]
+    assert query(db, "select source_file from raw.loaded_files") == [("room_joins.jsonl",)]
+    monkeypatch.undo()
+    again = load_delivery(db, delivery)
+    assert (again.files_loaded, again.files_skipped, again.records_loaded) == (1, 1, 1)
+
+
+def test_a_file_gone_before_duckdb_reads_it_is_tried_again(delivery, db, monkeypatch):
+    write(delivery / "room_joins.jsonl", jsonl(JOIN))
+    write(delivery / "rooms.csv", "room_id,event_id,room_name\nr1,E,Hall\n")
+    scan_file = load.scan_file
+
+    def scan_then_move_rooms_away(file):
+        scan = scan_file(file)
+        if file.table.name == "rooms":
+            file.path.rename(delivery / ".rooms.csv")
+        return scan
+
+    monkeypatch.setattr(load, "scan_file", scan_then_move_rooms_away)
+    summary = load_delivery(db, delivery)
+    assert (summary.files_loaded, summary.files_rejected, summary.files_unread) == (1, 0, 1)
+    assert summary.warnings == [
+        "skipped rooms.csv: cannot read it (No such file or directory);"
+        " the next load tries it again"
+    ]
+    assert query(db, "select count(*) from raw.rejected_records") == [(0,)]
+    monkeypatch.undo()
+    (delivery / ".rooms.csv").rename(delivery / "rooms.csv")
+    assert load_delivery(db, delivery).records_loaded == 1

@@ -43,6 +43,26 @@ def test_a_file_is_known_by_its_content_not_its_name(tmp_path, db):
     ]
 
 
+def test_the_same_bytes_delivered_for_two_tables_are_two_files(delivery, db):
+    # a file is known by its table and its bytes (raw-landing.md, "Files")
+    write(delivery / "room_leaves.jsonl", "")
+    write(delivery / "chat_messages.jsonl", "")
+    both = jsonl({**ROOM, "user_id": "u1"})  # a room and an attendee, each ignoring the rest
+    write(delivery / "rooms.jsonl", both)
+    write(delivery / "attendees.jsonl", both)
+    first = load_delivery(db, delivery)
+    assert (first.files_loaded, first.files_skipped, first.records_loaded) == (4, 0, 2)
+    assert query(db, "select table_name, source_file from raw.loaded_files order by 1") == [
+        ("attendees", "attendees.jsonl"),
+        ("chat_messages", "chat_messages.jsonl"),
+        ("room_leaves", "room_leaves.jsonl"),
+        ("rooms", "rooms.jsonl"),
+    ]
+    assert query(db, "select event_id, user_id from raw.attendees") == [("E", "u1")]
+    again = load_delivery(db, delivery)
+    assert (again.files_loaded, again.files_skipped) == (0, 4)
+
+
 # --- writing ----------------------------------------------------------------------------------
 
 

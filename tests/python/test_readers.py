@@ -1,10 +1,11 @@
 """The readers: every format lands the same records, typed parquet columns read as text,
-CSV columns found by header name, lines a reader cannot split, empty files."""
+CSV columns found by header name, lines a reader cannot split, empty files, records longer
+than 1 MiB, JSON that is not strict."""
 
 import json
 
 import pytest
-from deliveries import JOIN, csv_rows, jsonl, query, rejects, write, write_parquet
+from deliveries import JOIN, JOIN_HEADER, csv_rows, jsonl, query, rejects, write, write_parquet
 
 from smartsessions.load import load_delivery
 
@@ -201,4 +202,123 @@ def test_a_control_character_in_a_json_line_cannot_split_it(delivery, db):
     assert (summary.records_loaded, summary.records_rejected) == (1, 1)
     assert query(db, "select raw_record, reason from raw.rejected_records") == [
         (json.dumps(JOIN) + "\x01junk", "invalid JSON")
+    ]
+
+
+# --- records longer than 1 MiB --------------------------------------------------------------------
+
+MIB = 1_048_576
+
+
+def join_line(event_uuid: str, size: int, pad: str = "x") -> str:
+    """A JSON line of a join, `size` bytes of UTF-8 long (`pad` is one or two bytes)."""
+    bare = json.dumps({**JOIN, "event_uuid": event_uuid, "pad": ""}, ensure_ascii=False)
+    missing = size - len(bare.encode())
+    padding = pad * (missing // len(pad.encode())) + "x" * (missing % len(pad.encode()))
+    line = json.dumps({**JOIN, "event_uuid": event_uuid, "pad": padding}, ensure_ascii=False)
+    assert len(line.encode()) == size
+    return line
+
+
+def too_long(size: str) -> str:
+    return f"record is longer than 1 MiB ({size} bytes): only its first 1,000 characters are kept"
+
+
+@pytest.mark.parametrize("name", ["room_joins.jsonl", "room_joins.jsonl.gz"])
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_a_json_line_longer_than_1_mib_is_rejected_alone(delivery, db, name, newline):
+    lines = [
+        join_line("j1", MIB + 1),  # the first line too
+        join_line("j2", MIB),
+        join_line("j3", MIB + 1, pad="é"),
+        join_line("j4", 1_200_000),
+        join_line("j5", MIB, pad="é"),
+        json.dumps(JOIN),
+    ]
+    write(delivery / name, newline.join(lines) + newline)
+    summary = load_delivery(db, delivery)
+    assert (summary.records_loaded, summary.records_rejected) == (3, 3)
+    assert query(db, "select event_uuid, _source_row from raw.room_joins order by 2") == [
+        ("j2", 2),
+        ("j5", 5),
+        ("j1", 6),
+    ]
+    assert rejects(db) == [
+        (name, 1, 1, too_long("1,048,577")),
+        (name, 3, 3, too_long("1,048,577")),
+        (name, 4, 4, too_long("1,200,000")),
+    ]
+    kept = query(db, "select raw_record from raw.rejected_records order by line_number")
+    assert [raw for (raw,) in kept] == [line[:1000] for line in (lines[0], lines[2], lines[3])]
+
+
+def csv_join(event_uuid: str, size: int, pad: str = "x") -> str:
+    """A CSV row of a join, `size` bytes long, its country code padded (and quoted)."""
+    bare = f'{event_uuid},LDN26,r1,u1,2026-03-29T00:30:00Z,""'
+    missing = size - len(bare.encode())
+    padding = pad * (missing // len(pad.encode())) + "x" * (missing % len(pad.encode()))
+    row = f'{event_uuid},LDN26,r1,u1,2026-03-29T00:30:00Z,"{padding}"'
+    assert len(row.encode()) == size
+    return row
+
+
+@pytest.mark.parametrize("name", ["room_joins.csv", "room_joins.csv.gz"])
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_a_csv_record_longer_than_1_mib_is_rejected_alone(delivery, db, name, newline):
+    rows = [
+        JOIN_HEADER,
+        csv_join("j1", MIB + 1),  # the first data row too
+        csv_join("j2", MIB),
+        csv_join("j3", MIB + 1, pad="é"),
+        csv_join("j4", 1_200_000),
+        csv_join("j5", MIB, pad="é"),
+        "j6,LDN26,r1,u1,2026-03-29T00:30:00Z,GB",
+    ]
+    write(delivery / name, newline.join(rows) + newline)
+    summary = load_delivery(db, delivery)
+    assert (summary.records_loaded, summary.records_rejected) == (3, 3)
+    # data rows are the rows DuckDB could split, counted from 1 after the header
+    assert query(db, "select event_uuid, _source_row from raw.room_joins order by 2") == [
+        ("j2", 1),
+        ("j5", 2),
+        ("j6", 3),
+    ]
+    assert rejects(db) == [
+        (name, 2, None, too_long("1,048,577")),
+        (name, 4, None, too_long("1,048,577")),
+        (name, 5, None, too_long("1,200,000")),
+    ]
+    kept = query(db, "select raw_record from raw.rejected_records order by line_number")
+    assert [raw for (raw,) in kept] == [row[:1000] for row in (rows[1], rows[3], rows[4])]
+
+
+# --- strict JSON ----------------------------------------------------------------------------------
+
+
+def test_json_that_is_not_strict_is_an_invalid_record(delivery, db):
+    record = json.dumps(JOIN)
+    lines = [
+        record.replace('"u1"', '"u\t1"'),  # a raw tab in a string
+        record.replace('"u1"', '"u\r1"'),  # a raw CR in a string, in a file of LF lines
+        record.replace('"u1"', '"u\x1f1"'),
+        record.replace('"GB"', "NaN"),
+        record.replace('"GB"', "-Infinity"),
+        record.replace('"GB"', "inf"),
+        record.replace('"GB"', '"GB", }'),
+        record.replace('"GB"', '["GB",]'),
+        # strict: NaN and a comma before a brace inside strings, CR between tokens
+        record.replace('"GB"', '"NaN, Infinity ,}"').replace("j1", "j9"),
+        record.replace('"event_id"', '\r"event_id"').replace("j1", "j10"),
+    ]
+    write(delivery / "room_joins.jsonl", jsonl(*lines))
+    summary = load_delivery(db, delivery)
+    assert (summary.records_loaded, summary.records_rejected) == (2, 8)
+    assert rejects(db) == [("room_joins.jsonl", n, n, "invalid JSON") for n in range(1, 9)]
+    # the CR stays in the record kept, and the lines after it keep their numbers
+    assert query(db, "select raw_record from raw.rejected_records where line_number = 2") == [
+        (lines[1],)
+    ]
+    assert query(db, "select event_uuid, _source_row from raw.room_joins order by 2") == [
+        ("j9", 9),
+        ("j10", 10),
     ]

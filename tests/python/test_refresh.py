@@ -32,6 +32,8 @@ MARTS = (
     "user_room_days",
     "user_bubbles",
     "user_teleports",
+    "room_user_visits",
+    "room_occupancy",
     "data_quality",
     "event_apps",
 )

@@ -22,6 +22,8 @@ TABS = [
     "User engagement (high level)",
     "User engagement (bubble)",
     "User engagement (teleport)",
+    "Time in rooms",
+    "Room occupancy",
     "Report info",
 ]
 # The rendered pages and charts are kept here to be looked at.
