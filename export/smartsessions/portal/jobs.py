@@ -1,5 +1,7 @@
 """Report requests as jobs: queued in the portal's state, run by a few worker threads of the
-server process (export, then email), and run again after a restart.
+server process (export, then email), and run again after a restart. Each thread has the
+export done in a process of a pool as large as the workers: the workbook is written in Python
+(XlsxWriter), which the threads of one process could only take turns at.
 
 A request is `queued`, then `running` (exporting, then sending), then `sent` or `failed` with
 the reason. A send that may work later waits `retry_seconds` (30 s, then 120 s) and is tried
@@ -10,7 +12,10 @@ earlier one made from the same publication sends that workbook instead of export
 import json
 import logging
 import re
+import multiprocessing
 import threading
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -259,6 +264,11 @@ def summary_of(export: ExportSummary) -> dict:
     }
 
 
+def export_summary(db: Path, event_id: str, out: Path, window: Window) -> dict:
+    """The export of one request, in a process of the pool: what the email needs of it."""
+    return summary_of(export_report(db, event_id, out, window))
+
+
 class Workers:
     """A fixed number of threads running requests, one at a time each."""
 
@@ -269,6 +279,7 @@ class Workers:
         self.links = links
         self.mailer = Mailer(settings.smtp, settings.outbox)
         self._threads: list[threading.Thread] = []
+        self._exports: ProcessPoolExecutor | None = None
         self._stopping = threading.Event()
         self._signal = threading.Condition()
         self._signals = 0
@@ -279,6 +290,7 @@ class Workers:
         if again:
             log.info("%d request(s) left queued or running: running them again", again)
         self._stopping.clear()
+        self._exports = self._process_pool()
         for number in range(self.settings.workers):
             name = f"report-worker-{number}"
             thread = threading.Thread(target=self._loop, name=name, daemon=True)
@@ -294,6 +306,12 @@ class Workers:
         for thread in self._threads:
             thread.join(max(0.0, deadline - now()))
         self._threads = []
+        self._exports.shutdown(wait=False, cancel_futures=True)
+
+    def _process_pool(self) -> ProcessPoolExecutor:
+        # spawn: a fork of a process running threads may inherit a lock held by one of them
+        spawn = multiprocessing.get_context("spawn")
+        return ProcessPoolExecutor(self.settings.workers, mp_context=spawn)
 
     def wake(self) -> None:
         with self._signal:
@@ -352,10 +370,10 @@ class Workers:
             )
             return
         out = self.settings.reports_dir / f"{request.request_id}-{request.download_name}"
-        export = export_report(self.settings.db_path, request.event_id, out, request.window)
+        summary = self._export(request, out)
         # The same publication before and after: the export read that one (see Catalog).
         same = self.catalog.publication() == publication
-        self.requests.exported(request, out, summary_of(export), publication if same else None)
+        self.requests.exported(request, out, summary, publication if same else None)
         log.info(
             "request %d: %s %s exported in %.1f s",
             request.request_id,
@@ -363,6 +381,14 @@ class Workers:
             request.window.describe(),
             now() - started,
         )
+
+    def _export(self, request: Request, out: Path) -> dict:
+        db, event_id, window = self.settings.db_path, request.event_id, request.window
+        try:
+            return self._exports.submit(export_summary, db, event_id, out, window).result()
+        except BrokenProcessPool:  # a process of the pool was killed (out of memory?)
+            self._exports = self._process_pool()
+            raise SmartSessionsError("the export stopped unexpectedly; ask for the report again")
 
     def _send(self, request: Request) -> None:
         link, claim = self.links.make(request.request_id, request.account_id)
