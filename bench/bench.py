@@ -16,7 +16,10 @@ BENCH_RUNS times (default 3), and reports the median seconds, rows per second an
   (continued on a second sheet, bench/inflate_tab.py) against the same tab at a tenth of that
   (one run each);
 - refresh: the newest 1% of the records on top of the rest (bench/split_latest.py), and a refresh
-  with nothing new (its fixed cost), step by step, against the build's data work.
+  with nothing new (its fixed cost), step by step, against the build's data work;
+- the portal (bench/portal.py), last: page latency with 20 clients asking 50 pages each, and
+  request to email of 20 one-day reports at once with 4 workers, against fixed targets, and of
+  5 asked for one after another.
 
 It prints one table and writes the figures to bench/results/<date>-<machine>.json.
 """
@@ -127,7 +130,8 @@ def bench_scale(scale: int, runs: int, cache: Path, work: Path) -> dict:
     new, idle = figures["refresh 1% new"], figures["refresh, nothing new"]
     new["data_work"] = new["seconds"] - idle["seconds"]
     new["vs_build_data_work"] = new["data_work"] / figures["build data work"]["seconds"]
-    return {"event": event, "day": day, "steps": figures, "latency": export_latency(db, work)}
+    latency = export_latency(db, work)
+    return {"event": event, "day": day, "steps": figures, "latency": latency, "portal": portal(db)}
 
 
 def bench_load(scale: int, runs: int, cache: Path, work: Path) -> dict:
@@ -308,6 +312,12 @@ def export_latency(db: Path, work: Path) -> dict:
     }
 
 
+def portal(db: Path) -> dict:
+    """bench/portal.py on the scale's database: pages and report requests under a bounded load
+    (20 clients x 50 pages, then 20 one-day reports, 4 workers)."""
+    return json.loads(run(program("portal", db, "--json"))[2])
+
+
 def bench_big_tab(cache: Path, work: Path, big_rows: int) -> dict:
     """The export with one tab of `big_rows` rows, and of a tenth of that, at scale 1."""
     work.mkdir(parents=True, exist_ok=True)
@@ -381,6 +391,11 @@ def targets(steps: dict, big_tab: dict, results: dict) -> list[tuple[str, bool]]
             big_figures["sheets"] == expected_sheets(big_tab["tab"], big),
         ),
     ]
+    served = results[target_scale(results)]["portal"]
+    checks += [
+        ("portal page p95 <= 100 ms", served["page_p95_ms"] <= 100),
+        ("portal request-to-email p95 <= 3 s", served["request_to_email_p95_s"] <= 3),
+    ]
     if "1000" in results:
         checks.append(
             (
@@ -446,6 +461,17 @@ def print_table(results: dict, exponents: dict, big_tab: dict, checks: list) -> 
         print(
             f"scale {scale_name}: {latency['exports']} one-day exports, {latency['parallel']} at a"
             f" time: p50 {latency['p50']:.2f} s, p95 {latency['p95']:.2f} s"
+        )
+    for scale_name, result in results.items():
+        served = result["portal"]
+        print(
+            f"scale {scale_name}: portal pages ({served['clients']} clients x"
+            f" {served['pages_per_client']}) p50 {served['page_p50_ms']:.0f} ms, p95"
+            f" {served['page_p95_ms']:.0f} ms; request to email ({served['requests']} one-day"
+            f" reports, {served['workers']} workers) p50 {served['request_to_email_p50_s']:.2f} s,"
+            f" p95 {served['request_to_email_p95_s']:.2f} s (export and send p95"
+            f" {served['export_and_send_p95_s']:.2f} s); one after another p50"
+            f" {served['alone_p50_s']:.2f} s, max {served['alone_max_s']:.2f} s"
         )
     models = results[scale]["steps"]["build data work"]["models"]
     slowest = ", ".join(f"{name} {seconds:.2f}" for name, seconds in list(models.items())[:6])

@@ -60,7 +60,15 @@ def test_bench_runs_at_scale_one_and_writes_its_json(tmp_path):
     big_tab = figures["big_tab"]["by_rows"]
     assert big_tab["3000"]["sheets"] == {"Usage (detailed view)": 3000}
     assert big_tab["300"]["sheets"] == {"Usage (detailed view)": 300}
-    assert len(figures["targets"]) == 15
+    assert len(figures["targets"]) == 17
+    served = figures["scales"]["1"]["portal"]
+    assert (served["clients"], served["pages_per_client"], served["workers"]) == (20, 50, 4)
+    assert served["requests"] == 20
+    assert 0 < served["page_p50_ms"] <= served["page_p95_ms"]
+    assert 0 < served["request_to_email_p50_s"] <= served["request_to_email_p95_s"]
+    assert served["alone_requests"] == 5
+    assert 0 < served["alone_p50_s"] <= served["alone_max_s"]
+    assert "portal page p95 <= 100 ms" in figures["targets"]
     refreshed = steps["refresh 1% new"]
     assert refreshed["load"] + refreshed["build"] + refreshed["publish"] <= refreshed["seconds"]
     latency = figures["scales"]["1"]["latency"]
