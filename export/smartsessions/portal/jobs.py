@@ -11,8 +11,8 @@ earlier one made from the same publication sends that workbook instead of export
 
 import json
 import logging
-import re
 import multiprocessing
+import re
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -386,9 +386,10 @@ class Workers:
         db, event_id, window = self.settings.db_path, request.event_id, request.window
         try:
             return self._exports.submit(export_summary, db, event_id, out, window).result()
-        except BrokenProcessPool:  # a process of the pool was killed (out of memory?)
+        except BrokenProcessPool as broken:  # a process of the pool was killed (out of memory?)
             self._exports = self._process_pool()
-            raise SmartSessionsError("the export stopped unexpectedly; ask for the report again")
+            message = "the export stopped unexpectedly; ask for the report again"
+            raise SmartSessionsError(message) from broken
 
     def _send(self, request: Request) -> None:
         link, claim = self.links.make(request.request_id, request.account_id)
