@@ -219,20 +219,21 @@ def request_reports(sessions, days, outbox: Path, how) -> list[float]:
         page = f"/events/{code}/smart-sessions/report"
         forms.append((page, token(session.get(page).text)))
 
-    def ask(n: int) -> tuple[float, int]:
+    def ask(n: int) -> tuple[float, int, float | None]:
         page, csrf = forms[n]
         day = days[n][1]
         started = time.monotonic()
         answer = sessions[n].post(page, data={"csrf_token": csrf, "from": day, "to": day})
         assert answer.status_code == 303, answer.text
         request_id = int(answer.headers["location"].rsplit("/", 1)[1])
-        if how is one_by_one:
-            wait_for_emails(outbox, [request_id])
-        return started, request_id
+        alone = wait_for_emails(outbox, [request_id])[request_id] if how is one_by_one else None
+        return started, request_id, alone
 
     asked = how(len(sessions), ask)
-    arrived = wait_for_emails(outbox, [request_id for _, request_id in asked])
-    return [arrived[request_id] - started for started, request_id in asked]
+    if how is one_by_one:
+        return [alone - started for started, _, alone in asked]
+    arrived = wait_for_emails(outbox, [request_id for _, request_id, _ in asked])
+    return [arrived[request_id] - started for started, request_id, _ in asked]
 
 
 def wait_for_emails(outbox: Path, request_ids: list[int]) -> dict[int, float]:
