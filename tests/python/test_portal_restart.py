@@ -1,7 +1,8 @@
 """Requests survive a restart (portal.md, Rules): `smartsessions serve` is stopped while one
 request is being sent (to an SMTP server that never answers) and another waits in the queue;
-started again, with a working SMTP server, it sends both. And nothing secret (the password,
-the session, a signed link, the signing key) appears in the server's output."""
+started again, with a working SMTP server, it sends both. The export's pool of processes ends
+with the server, stopped or killed. And nothing secret (the password, the session, a signed
+link, the signing key) appears in the server's output."""
 
 import os
 import re
@@ -142,16 +143,23 @@ def test_requests_queued_and_running_are_sent_after_a_restart(portal_db, tmp_pat
             wait_until(lambda: silent.held and request_row(settings, sending)["workbook"])
             session = client.cookies["smartsessions_session"]
             client.close()
+            helpers = children(first.process.pid)  # the export's pool, and its tracker
+            assert helpers
         # stopped as a service manager stops it (uvicorn ends by re-raising the signal)
         assert first.process.returncode in (0, -signal.SIGTERM)
+        wait_until(lambda: not any(map(running, helpers)), what="the pool's processes to end")
     assert request_row(settings, sending)["state"] == "running"
     assert request_row(settings, waiting)["state"] == "queued"
 
     with SmtpServer() as smtp:
         again = env | {"SMARTSESSIONS_SMTP_PORT": str(smtp.port)}
-        with Serve(portal_db, free_port(), again, log):
+        with Serve(portal_db, free_port(), again, log) as second:
             wait_until(lambda: len(smtp.received) == 2, what="both emails")
             rows = [wait_until(lambda n=n: _sent(settings, n)) for n in (sending, waiting)]
+            helpers = children(second.process.pid)
+            second.process.kill()  # no exit handler runs: the pool's processes see it alone
+            second.process.wait(60)
+        wait_until(lambda: not any(map(running, helpers)), what="the pool's processes to end")
     assert [row["send_attempts"] for row in rows] == [1, 1]
     subjects = sorted(message["Subject"] for message in smtp.received)
     assert subjects == [
@@ -172,6 +180,20 @@ def test_requests_queued_and_running_are_sent_after_a_restart(portal_db, tmp_pat
     for secret in secrets:
         assert secret not in output
     assert re.search(r"GET /login 200 \d+ ms", output)  # requests are logged, paths only
+
+
+def children(pid: int) -> list[int]:
+    tasks = Path(f"/proc/{pid}/task").iterdir()
+    return [int(child) for task in tasks for child in (task / "children").read_text().split()]
+
+
+def running(pid: int) -> bool:
+    """Alive and not a zombie (an orphan's parent may be slow to reap it)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "\nState:\tZ" not in status
 
 
 def _sent(settings, request_id):

@@ -12,8 +12,10 @@ earlier one made from the same publication sends that workbook instead of export
 import json
 import logging
 import multiprocessing
+import os
 import re
 import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -35,6 +37,7 @@ HOUR = 3600
 RECENT = 10  # requests listed on the report and Requested pages
 IDLE_POLL = 1.0  # seconds an idle worker waits before looking again (requests are also signalled)
 STOP_WAIT = 5.0  # seconds the server waits for its workers when stopping
+PARENT_POLL = 0.5  # seconds between a pool process's looks at whether the server still runs
 
 
 @dataclass(frozen=True)
@@ -264,6 +267,18 @@ def summary_of(export: ExportSummary) -> dict:
     }
 
 
+def end_with_parent(parent: int) -> None:
+    """A pool process ends when the server does. uvicorn ends by raising again the signal that
+    stopped it, which skips the exit handlers that would have told the pool to end."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="end-with-parent", daemon=True).start()
+
+
 def export_summary(db: Path, event_id: str, out: Path, window: Window) -> dict:
     """The export of one request, in a process of the pool: what the email needs of it."""
     return summary_of(export_report(db, event_id, out, window))
@@ -311,7 +326,12 @@ class Workers:
     def _process_pool(self) -> ProcessPoolExecutor:
         # spawn: a fork of a process running threads may inherit a lock held by one of them
         spawn = multiprocessing.get_context("spawn")
-        return ProcessPoolExecutor(self.settings.workers, mp_context=spawn)
+        return ProcessPoolExecutor(
+            self.settings.workers,
+            mp_context=spawn,
+            initializer=end_with_parent,
+            initargs=(os.getpid(),),
+        )
 
     def wake(self) -> None:
         with self._signal:
