@@ -110,3 +110,20 @@
         ) -%}
     {%- endfor -%}
 {% endmacro %}
+
+{#- The export from Spark (spark_catalog.py): each windowed tab's saved SQL, run by Spark for one
+    event app and window (the bounds written in as dates), into parquet files under `folder`. -#}
+{% macro write_windowed_tabs(event_id, report_from, report_to, folder) %}
+    {%- set tabs = run_query(
+        'select model, windowed_query from marts.report_tabs where windowed_query is not null'
+    ) -%}
+    {%- for model, query in tabs.rows -%}
+        {%- set bound = query
+            | replace('$report_from', "'" ~ report_from ~ "'")
+            | replace('$report_to', "'" ~ report_to ~ "'") -%}
+        {%- do run_query(
+            'insert overwrite directory ' ~ spark_text(folder ~ '/' ~ model) ~ ' using parquet'
+            ~ ' select * from (' ~ bound ~ '\n) as tab_rows where event_id = ' ~ spark_text(event_id)
+        ) -%}
+    {%- endfor -%}
+{% endmacro %}
