@@ -118,15 +118,15 @@ def _catalog(db_path: Path, target: str, event_code: str, window: Window, out: P
     if target != "spark":
         yield require_published(db_path)
         return
-    from smartsessions.spark_catalog import write_catalog
+    from smartsessions.spark_catalog import windowed_tabs_dir, write_catalog
 
     catalog = work_path(out, "catalog")
     try:
         write_catalog(db_path, catalog, event_code, window)
         yield catalog
     finally:
-        remove(catalog)
-        remove(catalog.with_name(catalog.name + ".wal"))
+        for path in (catalog, catalog.with_name(catalog.name + ".wal"), windowed_tabs_dir(catalog)):
+            remove(path)
 
 
 def check_window(window: Window) -> Window:

@@ -13,7 +13,6 @@ catalog's tabs then read.
 """
 
 import json
-import shutil
 from pathlib import Path
 
 import duckdb
@@ -76,10 +75,15 @@ def _create_view(con, relation: str, folder: Path, times: list[str] = ()) -> Non
     con.execute(f"create or replace view {relation} as select *{replace} from {source}")
 
 
+def windowed_tabs_dir(catalog: Path) -> Path:
+    """Where Spark writes a window's tabs for the catalog's views (removed with it)."""
+    return catalog.with_name(catalog.name + ".tabs")
+
+
 def write_catalog(db_path: Path, catalog: Path, event_id: str, window: Window) -> None:
     """A DuckDB file at `catalog` the export reads like a published catalog: the Spark build's
     tables, and for a window the windowed tabs Spark computed for `event_id`."""
-    windowed = catalog.with_name(catalog.name + ".tabs")
+    windowed = windowed_tabs_dir(catalog)
     with duckdb.connect(str(catalog)) as con:
         con.execute("set TimeZone = 'UTC'")
         attach_spark_tables(con, db_path)
@@ -114,4 +118,3 @@ def write_catalog(db_path: Path, catalog: Path, event_id: str, window: Window) -
             " || ' where cast($report_from as date) <= cast($report_to as date)'"
             " end as windowed_query) from main.saved_tabs"
         )
-    shutil.rmtree(windowed, ignore_errors=True)
