@@ -361,7 +361,10 @@ def targets(steps: dict, big_tab: dict, results: dict) -> list[tuple[str, bool]]
             "refresh of 1% new: data work <= 25% of the build's",
             steps["refresh 1% new"]["vs_build_data_work"] <= 0.25,
         ),
-        ("refresh fixed cost (nothing new) <= 6 s", steps["refresh, nothing new"]["seconds"] <= 6),
+        (
+            "refresh fixed cost (nothing new, smallest scale) <= 6 s",
+            results[min(results, key=int)]["steps"]["refresh, nothing new"]["seconds"] <= 6,
+        ),
         (
             "visits model <= the largest activity model (int_activity_checked)",
             models["int_room_visits"] <= models["int_activity_checked"],
