@@ -47,7 +47,8 @@ dbt-test: $(INSTALLED)
 test-spark: $(SPARK_INSTALLED)
 	$(BIN)/pytest tests/spark
 
-# Not part of `make test`: BENCH_SCALES=1,10,100,1000 BENCH_RUNS=3 make bench
+# Not part of `make test`: BENCH_SCALES=1,10,100,1000 BENCH_RUNS=3 make bench; with
+# BENCH_ENGINES=duckdb,spark it builds on both (the [spark] extra), BENCH_STEPS=build the builds only.
 bench: $(INSTALLED)
 	$(if $(findstring spark,$(BENCH_ENGINES)),$(MAKE) $(SPARK_INSTALLED))
 	$(BIN)/python bench/bench.py
