@@ -3,16 +3,22 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+SPARK_INSTALLED := $(VENV)/.installed-spark
 # The checks run against a database of their own, never the demo's.
 TEST_DB := target/test.duckdb
 TEST_DELIVERY := target/test-delivery
 
-.PHONY: demo test lint pytest dbt-test bench clean
+.PHONY: demo test test-spark lint pytest dbt-test bench clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	touch $@
+
+# The [spark] extra (dbt-spark, pyspark) on top, for test-spark and a bench with Spark.
+$(SPARK_INSTALLED): $(INSTALLED)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench,spark]'
 	touch $@
 
 demo: $(INSTALLED)
@@ -36,8 +42,15 @@ dbt-test: $(INSTALLED)
 	$(BIN)/smartsessions --db $(TEST_DB) build
 	SMARTSESSIONS_DB=$(TEST_DB) $(BIN)/dbt docs generate --project-dir . --profiles-dir . --quiet
 
-# Not part of `make test`: BENCH_SCALES=1,10,100,1000 BENCH_RUNS=3 make bench
+# The same pipeline on Spark (needs Java 17+): the generated scale-1 delivery built on DuckDB
+# and on Spark (every data test and unit test on both), marts and workbooks compared.
+test-spark: $(SPARK_INSTALLED)
+	$(BIN)/pytest tests/spark
+
+# Not part of `make test`: BENCH_SCALES=1,10,100,1000 BENCH_RUNS=3 make bench; with
+# BENCH_ENGINES=duckdb,spark it builds on both (the [spark] extra), BENCH_STEPS=build the builds only.
 bench: $(INSTALLED)
+	$(if $(findstring spark,$(BENCH_ENGINES)),$(MAKE) $(SPARK_INSTALLED))
 	$(BIN)/python bench/bench.py
 
 clean:

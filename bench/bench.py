@@ -2,12 +2,16 @@
 
 For each scale (BENCH_SCALES, default 1,10,100) it times every step as a separate process,
 BENCH_RUNS times (default 3), and reports the median seconds, rows per second and peak memory
-(the step process's maximum resident set), with the peers:
+(the larger of the step's largest process's maximum resident set and the resident sum of its
+process tree, sampled: Spark's JVM is a process the step never waits for), with the peers:
 
 - load: `smartsessions load` of a parquet, csv.gz and jsonl.gz delivery, against DuckDB's own
   unvalidated bulk read of the same files (bench/bulk_read.py);
-- build: `smartsessions build`, split into dbt's fixed cost (the same build with nothing
-  loaded) and the data work (the rest), against bench/baseline.sql (bench/baseline.py);
+- build: `smartsessions build` on each engine of BENCH_ENGINES (default duckdb; duckdb,spark
+  adds `--target spark` from the landing folder), split into the fixed cost (the same build with
+  nothing loaded) and the data work (the rest), against bench/baseline.sql (bench/baseline.py);
+  each engine's whole build fitted as fixed seconds + seconds per record over the scales, and
+  where its fixed cost goes (bench/build_parts.py);
 - export: the busiest event (bench/busiest.py), all history and its busiest local day, each
   against its floor (bench/export_floor.py), and the workbook writer against
   pandas.DataFrame.to_excel (bench/pandas_export.py, XlsxWriter and openpyxl); then 20
@@ -21,7 +25,9 @@ BENCH_RUNS times (default 3), and reports the median seconds, rows per second an
   request to email of 20 one-day reports at once with 4 workers, against fixed targets, and of
   5 asked for one after another.
 
-It prints one table and writes the figures to bench/results/<date>-<machine>.json.
+BENCH_STEPS=build runs the builds alone (a delivery loaded once per scale, untimed). It prints one
+table and writes the figures to bench/results/<date>-<machine>.json (a run with other engines or
+steps adds them to the name, so it never replaces the full run's file).
 """
 
 import argparse
@@ -34,6 +40,8 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
@@ -42,7 +50,10 @@ from pathlib import Path
 import duckdb
 from openpyxl import load_workbook
 
-from smartsessions.paths import dbt_work_dir
+from smartsessions.dbt_invoke import dbt_target_dir
+from smartsessions.landing_files import Landing, landing_dir
+from smartsessions.paths import spark_dir
+from smartsessions.raw_schema import create_raw_schema
 from smartsessions.workbook import EXCEL_MAX_DATA_ROWS
 
 BENCH = Path(__file__).resolve().parent
@@ -56,19 +67,54 @@ BIG_TAB_ROWS = 1_100_000  # past Excel's 1,048,575 data rows: continued on a sec
 # The latency run: one-day exports of the busiest (event, local day) pairs, so many at a time.
 LATENCY_EXPORTS, LATENCY_PARALLEL = 20, 4
 PANDAS_ENGINES = ("xlsxwriter", "openpyxl")  # pandas' default when installed, and the other
+ENGINES = ("duckdb", "spark")  # what `smartsessions --target` builds on
+STEPS = ("all", "build")
+PAGE_MB = os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
 def run(command: list[str]) -> tuple[float, float, str]:
     """Run a step as its own process: (seconds, peak resident MB, stdout)."""
-    started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    stdout, stderr = process.stdout.read(), process.stderr.read()
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - started
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode:
-        raise SystemExit(f"step failed: {' '.join(command)}\n{stderr}")
-    return seconds, usage.ru_maxrss / 1024, stdout
+    # stderr to a file: a step that logs much there (Spark's JVM) never blocks on a full pipe
+    with tempfile.TemporaryFile("w+") as errors:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors, text=True)
+        sampled, done = [0.0], threading.Event()
+
+        def sample() -> None:
+            while not done.wait(0.25):
+                sampled[0] = max(sampled[0], tree_rss_mb(process.pid))
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        stdout = process.stdout.read()
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+        done.set()
+        sampler.join()
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode:
+            errors.seek(0)
+            raise SystemExit(f"step failed: {' '.join(command)}\n{errors.read()}")
+    return seconds, max(usage.ru_maxrss / 1024, sampled[0]), stdout
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Resident MB of a process and its descendants now, from /proc."""
+    children, rss = {}, {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        child = int(stat.parent.name)
+        children.setdefault(int(fields[1]), []).append(child)
+        rss[child] = int(fields[21]) * PAGE_MB
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        total += rss.get(current, 0.0)
+        todo += children.get(current, [])
+    return total
 
 
 def program(name: str, *args) -> list[str]:
@@ -106,11 +152,30 @@ def rows_written(stdout: str) -> int:
     return sum(int(n.replace(",", "")) for n in re.findall(r": ([\d,]+)(?:,|$)", stdout.strip()))
 
 
-def bench_scale(scale: int, runs: int, cache: Path, work: Path) -> dict:
+def fresh(db: Path) -> None:
+    """No database at `db`, nor its landing and Spark folders (a load writes the landing
+    folder whenever one exists)."""
+    db.unlink(missing_ok=True)
+    for folder in (landing_dir(db), spark_dir(db)):
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def records_in(db: Path) -> int:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute("select sum(records_loaded) from raw.loaded_files").fetchone()[0]
+
+
+def bench_scale(scale: int, runs: int, cache: Path, work: Path, engines: list, steps: str) -> dict:
     work.mkdir(parents=True, exist_ok=True)
+    folder = delivery(cache, scale, FORMATS[-1])
+    if steps == "build":
+        db = work / "build.duckdb"
+        fresh(db)
+        run(smartsessions(db, "load", folder))
+        return {"records": records_in(db), "steps": bench_build(db, folder, runs, work, engines)}
     figures = bench_load(scale, runs, cache, work)
     db = work / "load-jsonl-gz.duckdb"  # the last delivery loaded: build on it
-    figures |= bench_build(db, runs, work)
+    figures |= bench_build(db, folder, runs, work, engines)
     event, day = run(program("busiest", db))[2].split()
     figures |= bench_baseline(db, event, runs)
     figures["build data work"] |= {
@@ -130,8 +195,14 @@ def bench_scale(scale: int, runs: int, cache: Path, work: Path) -> dict:
     new, idle = figures["refresh 1% new"], figures["refresh, nothing new"]
     new["data_work"] = new["seconds"] - idle["seconds"]
     new["vs_build_data_work"] = new["data_work"] / figures["build data work"]["seconds"]
-    latency = export_latency(db, work)
-    return {"event": event, "day": day, "steps": figures, "latency": latency, "portal": portal(db)}
+    return {
+        "records": records_in(db),
+        "event": event,
+        "day": day,
+        "steps": figures,
+        "latency": export_latency(db, work),
+        "portal": portal(db),
+    }
 
 
 def bench_load(scale: int, runs: int, cache: Path, work: Path) -> dict:
@@ -142,7 +213,7 @@ def bench_load(scale: int, runs: int, cache: Path, work: Path) -> dict:
         db = work / f"load-{fmt.replace('.', '-')}.duckdb"
         loads = []
         for _ in range(runs):
-            db.unlink(missing_ok=True)
+            fresh(db)
             loads.append(run(smartsessions(db, "load", folder)))
         bulk_db = work / "bulk.duckdb"
         bulk = [run(program("bulk_read", bulk_db, folder, fmt)) for _ in range(runs)]
@@ -160,27 +231,54 @@ def bench_load(scale: int, runs: int, cache: Path, work: Path) -> dict:
     return figures
 
 
-def bench_build(db: Path, runs: int, work: Path) -> dict:
-    """The build from scratch (--full-refresh), split into dbt's fixed cost (a database with
-    nothing loaded) and the rest; and each model's seconds in the last one."""
-    empty = work / "empty.duckdb"
-    empty.unlink(missing_ok=True)
-    duckdb.connect(str(empty)).close()  # only a load creates a database: make an empty one
-    fixed = measure(smartsessions(empty, "build", "--full-refresh"), runs)
-    full = measure(smartsessions(db, "build", "--full-refresh"), runs)
-    return {
-        "build fixed cost": {"seconds": fixed["seconds"], "peak_mb": fixed["peak_mb"]},
-        "build data work": {
-            "seconds": full["seconds"] - fixed["seconds"],
+def bench_build(db: Path, folder: Path, runs: int, work: Path, engines: list) -> dict:
+    """On each engine, the build from scratch (--full-refresh) of the delivery `folder` loaded
+    in `db`, whole and split into the fixed cost (a database with nothing loaded) and the rest;
+    and each model's seconds in the last one. DuckDB's steps are unprefixed."""
+    records = records_in(db)
+    empty = empty_database(work)
+    figures = {}
+    for engine in engines:
+        if engine == "spark":  # the same delivery, already loaded: only its landing folder
+            run(smartsessions(db, "--target", "spark", "load", folder))
+        target = ["--target", engine]
+        fixed = measure(smartsessions(empty, *target, "build", "--full-refresh"), runs)
+        full = measure(smartsessions(db, *target, "build", "--full-refresh"), runs)
+        data_work = full["seconds"] - fixed["seconds"]
+        prefix = "" if engine == "duckdb" else f"{engine} "
+        figures[f"{prefix}build"] = {
+            "seconds": full["seconds"],
+            "rows_per_s": records / full["seconds"],
             "peak_mb": full["peak_mb"],
-            "models": model_seconds(db),
-        },
-    }
+        }
+        figures[f"{prefix}build fixed cost"] = {
+            "seconds": fixed["seconds"],
+            "peak_mb": fixed["peak_mb"],
+        }
+        figures[f"{prefix}build data work"] = {
+            "seconds": data_work,
+            **({"rows_per_s": records / data_work} if data_work > 0 else {}),
+            "peak_mb": full["peak_mb"],
+            "models": model_seconds(db, engine),
+        }
+    return figures
 
 
-def model_seconds(db: Path) -> dict[str, float]:
+def empty_database(work: Path) -> Path:
+    """A database with nothing loaded (only a load creates one: make it), with the empty
+    landing folder Spark reads."""
+    empty = work / "empty.duckdb"
+    fresh(empty)
+    with duckdb.connect(str(empty)) as con:
+        create_raw_schema(con)
+        Landing(landing_dir(empty)).prepare(con)
+    return empty
+
+
+def model_seconds(db: Path, engine: str = "duckdb") -> dict[str, float]:
     """Each model's seconds in the last dbt run on the database, slowest first."""
-    results = json.loads((dbt_work_dir(db) / "target" / "run_results.json").read_text())
+    target = dbt_target_dir(db, engine) / "target"
+    results = json.loads((target / "run_results.json").read_text())
     models = [
         (result["unique_id"].split(".")[-1], result["execution_time"])
         for result in results["results"]
@@ -429,7 +527,43 @@ def scaling(results: dict) -> dict[str, float]:
     return exponents
 
 
-def print_table(results: dict, exponents: dict, big_tab: dict, checks: list) -> None:
+def build_fits(results: dict, engines: list) -> dict:
+    """Each engine's build as fixed seconds + seconds per record: the median of its builds with
+    nothing loaded, and its data work against the records built (least squares through zero,
+    so the largest scale weighs most), each paired with a build measured next to it."""
+    fits = {}
+    for engine in engines:
+        prefix = "" if engine == "duckdb" else f"{engine} "
+        steps = [result["steps"] for result in results.values()]
+        fixed = statistics.median(step[f"{prefix}build fixed cost"]["seconds"] for step in steps)
+        points = [
+            (result["records"], result["steps"][f"{prefix}build data work"]["seconds"])
+            for result in results.values()
+        ]
+        per_record = sum(x * y for x, y in points) / sum(x * x for x, _ in points)
+        fits[engine] = {"fixed_s": fixed, "us_per_record": per_record * 1e6}
+    return fits
+
+
+def crossover(fits: dict, duckdb_cores: int, spark_cores: int) -> float | None:
+    """Records past which Spark on `spark_cores` builds faster than DuckDB on one machine of
+    `duckdb_cores`, when both engines' per-record work divides by their cores (measured here on
+    this machine's) and their fixed costs stay as measured; None when it never does."""
+    here = os.cpu_count()
+    duck = fits["duckdb"]["us_per_record"] * here / duckdb_cores
+    spark = fits["spark"]["us_per_record"] * here / spark_cores
+    if spark >= duck:
+        return None
+    return (fits["spark"]["fixed_s"] - fits["duckdb"]["fixed_s"]) / (duck - spark) * 1e6
+
+
+def build_parts(db: Path, engines: list) -> dict:
+    """Where each engine's fixed cost goes: bench/build_parts.py on the database with nothing
+    loaded (one run each)."""
+    return {engine: json.loads(run(program("build_parts", db, engine))[2]) for engine in engines}
+
+
+def print_steps(results: dict, exponents: dict) -> None:
     print(
         f"{'scale':>6}  {'step':<34} {'median s':>9} {'rows/s':>11} {'peak MB':>8} "
         f"{'ratio':>6}  {'exponent':>8}"
@@ -443,6 +577,46 @@ def print_table(results: dict, exponents: dict, big_tab: dict, checks: list) -> 
                 f"{scale:>6}  {step:<34} {f['seconds']:>9.2f} {rate:>11} {f['peak_mb']:>8.0f} "
                 f"{ratio:>6}  {exponent:>8}"
             )
+
+
+def print_engines(results: dict, fits: dict, parts: dict) -> None:
+    records = ", ".join(f"scale {s} {r['records']:,}" for s, r in results.items())
+    print(f"\nrecords built: {records}")
+    if fits:
+        print(
+            "build = fixed + per record (fixed: median with nothing loaded; per record: data work):"
+        )
+        for engine, fit in fits.items():
+            print(f"  {engine:<7} {fit['fixed_s']:7.1f} s + {fit['us_per_record']:6.2f} µs/record")
+    if "duckdb" in fits and "spark" in fits and fits["duckdb"]["us_per_record"] > 0:
+        ratio = fits["spark"]["us_per_record"] / fits["duckdb"]["us_per_record"]
+        print(
+            f"Spark overtakes DuckDB with over {ratio:.1f} times its cores (per-record work divided"
+            " by cores, fixed costs as here):"
+        )
+        for duckdb_cores in (2, 16, 64):
+            more = [math.ceil(duckdb_cores * ratio * times) for times in (2, 4)]
+            past = ", ".join(
+                f"on {cores:,} cores past {crossover(fits, duckdb_cores, cores):,.0f} records"
+                for cores in more
+            )
+            print(f"  DuckDB on {duckdb_cores:>2} cores: Spark {past}")
+    print("\nwhere a build's fixed cost goes (nothing loaded, s; nodes: count, total, median):")
+    for engine, found in parts.items():
+        nodes = "; ".join(
+            f"{kind} {n['count']} {n['seconds']:.1f} ({n['median']:.2f})"
+            for kind, n in found["nodes"].items()
+        )
+        print(
+            f"  {engine:<7} whole {found['first_build']:.1f} = process start {found['start']:.1f}"
+            f" + engine start and warm-up {found['engine_start']:.1f}"
+            f" + parse {found['parse']:.1f}"
+            f" + schema cache and the rest {found['rest']:.1f} + nodes {found['in_nodes']:.1f}"
+            f" ({nodes})"
+        )
+
+
+def print_summary(results: dict, big_tab: dict, checks: list) -> None:
     print(f"\nexport with a long {big_tab['tab']!r} tab (scale 1, one run each):")
     for rows, f in big_tab["by_rows"].items():
         sheets = "; ".join(f"{name!r} {count:,}" for name, count in f["sheets"].items())
@@ -493,29 +667,49 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scales", default=os.environ.get("BENCH_SCALES", "1,10,100"))
     parser.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS", "3")))
+    parser.add_argument("--engines", default=os.environ.get("BENCH_ENGINES", "duckdb"))
+    parser.add_argument("--steps", default=os.environ.get("BENCH_STEPS", "all"), choices=STEPS)
     parser.add_argument("--big-tab-rows", type=int, default=BIG_TAB_ROWS)
     parser.add_argument("--cache", type=Path, default=BENCH / "cache")
     parser.add_argument("--results", type=Path, default=BENCH / "results")
     args = parser.parse_args()
     scales = [int(s) for s in args.scales.split(",")]
+    engines = args.engines.split(",")
+    if unknown := set(engines) - set(ENGINES):
+        parser.error(f"unknown engine {', '.join(sorted(unknown))} (known: {', '.join(ENGINES)})")
     work = args.cache / "work"
-    results = {str(s): bench_scale(s, args.runs, args.cache, work) for s in scales}
-    big_tab = bench_big_tab(args.cache, work, args.big_tab_rows)
+    results = {
+        str(s): bench_scale(s, args.runs, args.cache, work, engines, args.steps) for s in scales
+    }
+    parts = build_parts(work / "empty.duckdb", engines)
+    big_tab = bench_big_tab(args.cache, work, args.big_tab_rows) if args.steps == "all" else None
     shutil.rmtree(work, ignore_errors=True)
     exponents = scaling(results)
-    checks = targets(results[target_scale(results)]["steps"], big_tab, results)
-    print_table(results, exponents, big_tab, checks)
+    fits = build_fits(results, engines)
+    print_steps(results, exponents)
+    print_engines(results, fits, parts)
+    checks = []
+    if big_tab is not None:
+        checks = targets(results[target_scale(results)]["steps"], big_tab, results)
+        print_summary(results, big_tab, checks)
     args.results.mkdir(parents=True, exist_ok=True)
     machine = re.sub(r"[^A-Za-z0-9_.-]", "-", platform.node()) or "machine"
-    out = args.results / f"{date.today().isoformat()}-{machine}.json"
+    variant = (
+        "" if (args.steps, engines) == ("all", ["duckdb"]) else f"-{args.steps}-{'-'.join(engines)}"
+    )
+    out = args.results / f"{date.today().isoformat()}-{machine}{variant}.json"
     for result in results.values():
         for figures in result["steps"].values():
             figures.pop("stdout", None)
     payload = {
         "runs": args.runs,
         "cpus": os.cpu_count(),
+        "engines": engines,
+        "steps": args.steps,
         "scales": results,
         "scaling_exponents": exponents,
+        "build_fits": fits,
+        "build_parts": parts,
         "big_tab": big_tab,
         "targets": {label: passed for label, passed in checks},
     }

@@ -10,3 +10,8 @@
 {% macro duckdb__date_at_time(day, time_of_day) -%}
     ({{ day }} + {{ time_of_day }})
 {%- endmacro %}
+
+{#- Spark holds a time of day as text HH:MM:SS (it has no TIME type): the two are one string. -#}
+{% macro spark__date_at_time(day, time_of_day) -%}
+    to_timestamp(concat(cast({{ day }} as string), ' ', {{ time_of_day }}))
+{%- endmacro %}

@@ -10,3 +10,7 @@
 {% macro duckdb__epoch_microseconds(instant) -%}
     epoch_us({{ instant }})
 {%- endmacro %}
+
+{% macro spark__epoch_microseconds(instant) -%}
+    unix_micros({{ instant }})
+{%- endmacro %}

@@ -24,3 +24,9 @@
         else {{ p }}
     end
 {%- endmacro %}
+
+{#- java.time reads a skipped or repeated local time with the offset in force before the change,
+    which is the rule: with the session time zone pinned to UTC, a timestamp is the instant. -#}
+{% macro spark__from_local_timestamp(local_time, zone) -%}
+    to_utc_timestamp({{ local_time }}, {{ zone }})
+{%- endmacro %}

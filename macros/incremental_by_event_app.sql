@@ -7,6 +7,27 @@
     {{ return('table' if report_window_bound('report_from') or report_window_bound('report_to') else 'incremental') }}
 {%- endmacro %}
 
+{#- How an incremental model replaces what it recomputes. DuckDB: `delete+insert` of the rows
+    with the same `unique_key`, then `post_hooks` (DuckDB-only deletes). Spark (parquet tables,
+    no row-level delete): `insert_overwrite` of whole partitions of `partition_column`, so a
+    Spark run recomputes every row of a partition it touches (the model's filter macros say
+    how, dispatched like this one). -#}
+{% macro incremental_by(partition_column, unique_key, post_hooks=[]) -%}
+    {{ return(adapter.dispatch('incremental_by', 'smartsessions')(partition_column, unique_key, post_hooks)) }}
+{%- endmacro %}
+
+{% macro default__incremental_by(partition_column, unique_key, post_hooks) -%}
+    {{ return({
+        'incremental_strategy': 'delete+insert',
+        'unique_key': unique_key,
+        'post_hook': post_hooks,
+    }) }}
+{%- endmacro %}
+
+{% macro spark__incremental_by(partition_column, unique_key, post_hooks) -%}
+    {{ return({'incremental_strategy': 'insert_overwrite', 'partition_by': [partition_column]}) }}
+{%- endmacro %}
+
 {#- A condition on an event app column: the event apps this run recomputes. The refs are taken
     on every run so that dbt knows the dependencies when it parses the model. -#}
 {% macro changed_event_apps_only(event_column) -%}
@@ -46,8 +67,35 @@
 
 {#- A condition on (event_id, user_id): the people whose room visits this run walks again,
     because one of their joins or leaves is new or was attributed again, a room they were in
-    changed (its schedule closes open visits) or their event app did (its time zone). -#}
+    changed (its schedule closes open visits) or their event app did (its time zone). On Spark,
+    which overwrites whole event app partitions, every person of those people's event apps. -#}
 {% macro changed_visitors_only() -%}
+    {{ return(adapter.dispatch('changed_visitors_only', 'smartsessions')()) }}
+{%- endmacro %}
+
+{% macro spark__changed_visitors_only() -%}
+    {%- set checked = ref('int_activity_checked') -%}
+    {%- set rooms = ref('int_room_schedules') -%}
+    {%- set event_apps = ref('int_event_apps') -%}
+    {%- if is_incremental() -%}
+        {%- set processed = '(select coalesce(max(_processed_load_id), 0) from ' ~ this ~ ')' -%}
+        {%- set changed_rooms = 'select room_id from ' ~ rooms ~ ' where _load_id > ' ~ processed -%}
+        /* changed visitors */ event_id in (
+            select event_id from {{ checked }}
+            where
+                activity_type in ('room_join', 'room_leave')
+                and (_processed_load_id > {{ processed }} or room_id in ({{ changed_rooms }}))
+            union
+            select event_id from {{ this }} where room_id in ({{ changed_rooms }})
+            union
+            select event_id from {{ event_apps }} where _load_id > {{ processed }}
+        ) /* end changed visitors */
+    {%- else -%}
+        1 = 1
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro default__changed_visitors_only() -%}
     {%- set checked = ref('int_activity_checked') -%}
     {%- set rooms = ref('int_room_schedules') -%}
     {%- set event_apps = ref('int_event_apps') -%}
@@ -70,4 +118,19 @@
     {%- else -%}
         1 = 1
     {%- endif -%}
+{%- endmacro %}
+
+{#- The rows of int_activity_checked a run takes again: those that satisfy the condition (the
+    call's body) on DuckDB; on Spark, which overwrites whole partitions of `load_column`, every
+    row of the loads that hold one. -#}
+{% macro rows_of_changed_loads(load_column) -%}
+    {{ return(adapter.dispatch('rows_of_changed_loads', 'smartsessions')(load_column, caller())) }}
+{%- endmacro %}
+
+{% macro default__rows_of_changed_loads(load_column, condition) -%}
+    {{ condition }}
+{%- endmacro %}
+
+{% macro spark__rows_of_changed_loads(load_column, condition) -%}
+    {{ load_column }} in (select {{ load_column }} from {{ this }} where {{ condition }})
 {%- endmacro %}

@@ -10,3 +10,7 @@
 {% macro duckdb__integer_divide(dividend, divisor) -%}
     (({{ dividend }}) // ({{ divisor }}))
 {%- endmacro %}
+
+{% macro spark__integer_divide(dividend, divisor) -%}
+    (({{ dividend }}) div ({{ divisor }}))
+{%- endmacro %}

@@ -13,3 +13,8 @@
             then json_extract_string({{ json_text }}, '$.{{ field }}')
     end
 {%- endmacro %}
+
+{#- get_json_object is null for text that is not JSON. -#}
+{% macro spark__json_text_field(json_text, field) -%}
+    get_json_object({{ json_text }}, '$.{{ field }}')
+{%- endmacro %}

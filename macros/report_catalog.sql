@@ -11,6 +11,10 @@
     step with the marts; a windowed build (report_from / report_to set) saves nothing. -#}
 
 {% macro create_report_catalog() %}
+    {{ return(adapter.dispatch('create_report_catalog', 'smartsessions')()) }}
+{% endmacro %}
+
+{% macro default__create_report_catalog() %}
     create schema if not exists marts;
     create table if not exists marts.report_tabs (
         tab_order integer,
@@ -66,17 +70,27 @@
         {%- set rewritten.windowed = rewritten.windowed or bound in rewritten.query -%}
         {%- set rewritten.query = rewritten.query | replace(bound, "cast($" ~ name ~ " as date)") -%}
     {%- endfor %}
+    {%- set columns = [] -%}
+    {%- for column in model.columns.values() if column.get('meta', {}).get('header') -%}
+        {%- do columns.append(column) -%}
+    {%- endfor -%}
+    {{ return(adapter.dispatch('write_report_tab', 'smartsessions')(
+        tab, relation, rewritten.query if rewritten.windowed else none, columns
+    )) }}
+{% endmacro %}
+
+{% macro default__write_report_tab(tab, relation, windowed_query, columns) %}
     delete from marts.report_tabs where model = '{{ this.identifier }}';
     insert into marts.report_tabs values (
         {{ tab.order }},
         '{{ tab.name | replace("'", "''") }}',
         '{{ this.identifier }}',
         '{{ relation | replace("'", "''") }}',
-        {% if rewritten.windowed %}'{{ rewritten.query | replace("'", "''") }}'{% else %}null{% endif %},
+        {% if windowed_query is not none %}'{{ windowed_query | replace("'", "''") }}'{% else %}null{% endif %},
         cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as timestamp)
     );
     delete from marts.report_tab_columns where model = '{{ this.identifier }}';
-    {%- for column in model.columns.values() if column.get('meta', {}).get('header') %}
+    {%- for column in columns %}
     insert into marts.report_tab_columns values (
         '{{ this.identifier }}',
         {{ loop.index }},
@@ -88,6 +102,10 @@
 {% endmacro %}
 
 {% macro record_build_start() %}
+    {{ return(adapter.dispatch('record_build_start', 'smartsessions')()) }}
+{% endmacro %}
+
+{% macro default__record_build_start() %}
     {%- if flags.WHICH in ('build', 'run') %}
     insert into marts.build_runs values (
         '{{ invocation_id }}',
@@ -103,6 +121,10 @@
 
 {#- A run that never reaches its end (a crash, a compile error) stays `running`. -#}
 {% macro record_build_end(results) %}
+    {{ return(adapter.dispatch('record_build_end', 'smartsessions')(results)) }}
+{% endmacro %}
+
+{% macro default__record_build_end(results) %}
     {%- if flags.WHICH in ('build', 'run') %}
     {%- set failed = results | selectattr('status', 'in', ['error', 'fail']) | list %}
     update marts.build_runs

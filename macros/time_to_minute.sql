@@ -10,3 +10,8 @@
 {% macro duckdb__time_to_minute(time_of_day) -%}
     make_time(hour({{ time_of_day }}), minute({{ time_of_day }}), 0)
 {%- endmacro %}
+
+{#- Spark holds a time of day as text HH:MM:SS (it has no TIME type). -#}
+{% macro spark__time_to_minute(time_of_day) -%}
+    concat(substr({{ time_of_day }}, 1, 5), ':00')
+{%- endmacro %}

@@ -10,3 +10,8 @@
 {% macro duckdb__to_local_timestamp(instant, zone) -%}
     timezone({{ zone }}, {{ instant }})
 {%- endmacro %}
+
+{#- The session time zone is UTC (profiles.yml), so a timestamp is the instant. -#}
+{% macro spark__to_local_timestamp(instant, zone) -%}
+    from_utc_timestamp({{ instant }}, {{ zone }})
+{%- endmacro %}

@@ -1,5 +1,7 @@
 """`smartsessions build`: dbt build, in-process, against the working database; then the marts
-are published for readers (publish.py) when every node passed."""
+are published for readers (publish.py) when every node passed. With the `spark` target the
+same project builds on Spark from the landing folder, and the export reads Spark's tables
+(spark_catalog.py)."""
 
 import time
 from dataclasses import dataclass
@@ -12,6 +14,7 @@ from rich.progress import Progress
 from smartsessions.database import connect
 from smartsessions.dbt_invoke import dbt_log, invoke_dbt, source_freshness
 from smartsessions.errors import SmartSessionsError
+from smartsessions.landing_files import landing_dir
 from smartsessions.publish import PublishSummary, publish, publish_failed_build
 from smartsessions.raw_schema import create_raw_schema
 
@@ -24,21 +27,32 @@ class BuildSummary:
     models: int
     tests: int
     seconds: float  # dbt's run, publishing aside
-    published: PublishSummary
+    published: PublishSummary | None  # None on Spark: the export reads its tables
 
     def describe(self) -> str:
         return f"{self.models} models built, {self.tests} tests passed"
 
 
 def run_build(
-    db_path: Path, progress: bool = False, unit_tests: bool = True, full_refresh: bool = False
+    db_path: Path,
+    progress: bool = False,
+    unit_tests: bool = True,
+    full_refresh: bool = False,
+    target: str = "duckdb",
 ) -> BuildSummary:
     """Run `dbt build` (without the unit tests, which are for CI, when `unit_tests` is off) and
     publish the result; a failing model or test raises with the failing node's name, and
     readers stay on the last published marts."""
     started = time.perf_counter()
-    with connect(db_path) as con:  # fails early, in one line, when another process holds it
-        create_raw_schema(con)  # so that a database with nothing loaded yet builds empty marts
+    if target == "spark":
+        if not landing_dir(db_path).is_dir():
+            raise SmartSessionsError(
+                f"no landing folder at {landing_dir(db_path)}: load a delivery with"
+                " `smartsessions --target spark load` first"
+            )
+    else:
+        with connect(db_path) as con:  # fails early, in one line, when another process holds it
+            create_raw_schema(con)  # so that a database with nothing loaded yet builds empty marts
     args = ["build"]
     if not unit_tests:
         args += ["--exclude-resource-type", "unit_test"]
@@ -47,15 +61,24 @@ def run_build(
     if progress:
         with Progress(transient=True) as bar:
             task = bar.add_task("dbt build", total=None)
-            result = invoke_dbt(db_path, args, [lambda event: _advance(bar, task, event)])
+            callbacks = [lambda event: _advance(bar, task, event)]
+            result = invoke_dbt(db_path, args, callbacks, target)
     else:
-        result = invoke_dbt(db_path, args)
+        result = invoke_dbt(db_path, args, target=target)
     seconds = time.perf_counter() - started
+    if target == "spark":
+        if not result.success:
+            _raise_failure(result, dbt_log(db_path, target))
+        return _summary(result, seconds, None)
     with connect(db_path) as con:
         if not result.success:
             publish_failed_build(con, db_path)
             _raise_failure(result, dbt_log(db_path))
         published = publish(con, db_path, source_freshness(db_path))
+    return _summary(result, seconds, published)
+
+
+def _summary(result: dbtRunnerResult, seconds: float, published) -> BuildSummary:
     nodes = [r.node.resource_type for r in result.result.results]
     return BuildSummary(
         models=sum(kind == "model" for kind in nodes),

@@ -23,6 +23,11 @@ class ExportFormat(StrEnum):
     parquet = "parquet"
 
 
+class Target(StrEnum):
+    duckdb = "duckdb"
+    spark = "spark"
+
+
 class OneLineUsageErrors(TyperGroup):
     """A mistyped command or option is one `error:` line with a hint and exit status 2, not
     click's usage box."""
@@ -53,12 +58,27 @@ DbOption = Annotated[
     Path | None,
     typer.Option("--db", help="DuckDB file [default: $SMARTSESSIONS_DB or ./smartsessions.duckdb]"),
 ]
-state: dict[str, Path | None] = {}
+# --target too: where load, build and export run (README, "The same pipeline on Spark").
+TargetOption = Annotated[
+    Target | None,
+    typer.Option(
+        "--target",
+        envvar="SMARTSESSIONS_TARGET",
+        help="duckdb, or spark: load also writes the landing folder Spark reads, build and"
+        " export run on Spark [default: duckdb]",
+    ),
+]
+state: dict[str, Path | Target | None] = {}
 
 
 def database(db: Path | None) -> Path:
     """The database a command works on: its own --db, the one before it, or the default."""
     return database_path(db or state.get("db"))
+
+
+def engine(target: Target | None) -> str:
+    """The engine a command runs on: its own --target, the one before it, or DuckDB."""
+    return (target or state.get("target") or Target.duckdb).value
 
 
 def say(line: str, err: bool = False) -> None:
@@ -86,12 +106,14 @@ def show_version(asked: bool) -> None:
 @app.callback()
 def main(
     db: DbOption = None,
+    target: TargetOption = None,
     _version: Annotated[
         bool,
         typer.Option("--version", callback=show_version, is_eager=True, help="Print the version."),
     ] = False,
 ) -> None:
     state["db"] = db
+    state["target"] = target
 
 
 @app.command()
@@ -101,12 +123,14 @@ def load(
         bool, typer.Option("--strict", help="Exit with status 3 if a record or file was rejected.")
     ] = False,
     db: DbOption = None,
+    target: TargetOption = None,
 ) -> None:
     """Load a delivery into the raw tables (files already loaded are skipped)."""
     from smartsessions.load import load_delivery
 
     try:
-        summary = load_delivery(database(db), folder, progress=show_progress())
+        landing = engine(target) == "spark"
+        summary = load_delivery(database(db), folder, progress=show_progress(), landing=landing)
     except SmartSessionsError as error:
         fail(str(error))
     for warning in summary.warnings:
@@ -141,14 +165,20 @@ def build(
     full_refresh: Annotated[
         bool, typer.Option("--full-refresh", help="Rebuild the incremental models from scratch.")
     ] = False,
+    target: TargetOption = None,
 ) -> None:
     """Run `dbt build` (seeds, models, unit and data tests) and publish the marts for readers."""
     from smartsessions.build import run_build
 
     try:
-        built = run_build(database(db), progress=show_progress(), full_refresh=full_refresh)
+        built = run_build(
+            database(db), progress=show_progress(), full_refresh=full_refresh, target=engine(target)
+        )
     except SmartSessionsError as error:
         fail(str(error))
+    if built.published is None:
+        say(f"built {database(db)} on Spark: {built.describe()}")
+        return
     say(f"built {database(db)}: {built.describe()}; published {built.published.path}")
 
 
@@ -234,6 +264,7 @@ def export(
         typer.Option("--format", help="xlsx: a workbook; csv or parquet: a file per tab."),
     ] = ExportFormat.xlsx,
     db: DbOption = None,
+    target: TargetOption = None,
 ) -> None:
     """Write the Smart Sessions report of one event app (and window) as a workbook, or its
     tabs as data files."""
@@ -244,7 +275,13 @@ def export(
     try:
         window = Window(parse_date(start, "--from"), parse_date(end, "--to"))
         if fmt is ExportFormat.xlsx:
-            summary = export_report(database(db), event, out, window, progress=show_progress())
+            summary = export_report(
+                database(db), event, out, window, progress=show_progress(), target=engine(target)
+            )
+        elif engine(target) == "spark":
+            raise SmartSessionsError(
+                "--format csv or parquet is from DuckDB only: leave out --target"
+            )
         else:
             summary = export_data_files(database(db), event, out, fmt.value, window)
     except SmartSessionsError as error:

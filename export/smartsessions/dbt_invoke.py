@@ -1,5 +1,6 @@
 """Running dbt in-process against the CLI's database."""
 
+import importlib.util
 import json
 import os
 from collections.abc import Callable
@@ -8,31 +9,64 @@ from pathlib import Path
 from dbt.adapters.duckdb import DuckDBConnectionManager
 from dbt.cli.main import dbtRunner, dbtRunnerResult
 
-from smartsessions.paths import PROJECT_DIR, dbt_work_dir
+from smartsessions.errors import SmartSessionsError
+from smartsessions.landing_files import landing_dir
+from smartsessions.paths import PROJECT_DIR, dbt_work_dir, spark_dir
 from smartsessions.publish import Freshness
 
+# The Spark session (and its JVM) stays up between the dbt runs of one process: its metastore,
+# warehouse and temporary folders are fixed when it starts, so it serves one database only.
+_spark_session_for: list[Path] = []
 
-def dbt_log(db_path: Path) -> Path:
+
+def dbt_log(db_path: Path, target: str = "duckdb") -> Path:
     """The file where dbt logs its runs on this database."""
-    return dbt_work_dir(db_path) / "logs" / "dbt.log"
+    return dbt_target_dir(db_path, target) / "logs" / "dbt.log"
 
 
-def invoke_dbt(db_path: Path, args: list[str], callbacks: list[Callable] = ()) -> dbtRunnerResult:
+def dbt_target_dir(db_path: Path, target: str = "duckdb") -> Path:
+    """dbt's folder for the database and target: Spark's runs keep their own manifest."""
+    work = dbt_work_dir(db_path)
+    return work / "spark" if target == "spark" else work
+
+
+def invoke_dbt(
+    db_path: Path, args: list[str], callbacks: list[Callable] = (), target: str = "duckdb"
+) -> dbtRunnerResult:
     """`dbt <args>` on this project and database; dbt's console log is off (its file log is
     dbt_log(db_path)), so that the CLI says what matters in one line."""
     os.environ["SMARTSESSIONS_DB"] = str(db_path)  # profiles.yml reads it
-    work = dbt_work_dir(db_path)
+    work = dbt_target_dir(db_path, target)
     options = [
         *("--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)),
         *("--target-path", str(work / "target"), "--log-path", str(work / "logs")),
         *("--log-level", "none", "--log-level-file", "info"),
+        *("--target", target),
     ]
+    if target == "spark":
+        _use_spark_folders(db_path)
     try:
         return dbtRunner(callbacks=list(callbacks)).invoke([*args, *options])
     finally:
         # dbt-duckdb keeps its connection open after an in-process run (keep_open): release
         # the file so that the exporter, or another process, can open it.
         DuckDBConnectionManager.close_all_connections()
+
+
+def _use_spark_folders(db_path: Path) -> None:
+    """What profiles.yml's spark target and its raw sources read: the database's folders."""
+    if importlib.util.find_spec("dbt.adapters.spark") is None:
+        raise SmartSessionsError("the spark target needs the [spark] extra: pip install '.[spark]'")
+    if _spark_session_for and _spark_session_for[0] != db_path:
+        raise SmartSessionsError(
+            f"this process runs Spark for {_spark_session_for[0]} already: build {db_path}"
+            " in another process"
+        )
+    _spark_session_for[:] = [db_path]
+    os.environ["SMARTSESSIONS_SPARK_DIR"] = str(spark_dir(db_path))
+    os.environ["SMARTSESSIONS_LANDING"] = str(landing_dir(db_path))
+    # a local session needs no network name: it is reached on loopback
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 
 
 def source_freshness(db_path: Path) -> Freshness:

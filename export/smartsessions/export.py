@@ -9,7 +9,7 @@ analysts read side by side, and beside a refresh.
 import difflib
 import os
 from collections.abc import Iterator
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -77,14 +77,19 @@ def export_report(
     window: Window | None = None,
     progress: bool = False,
     max_rows: int = EXCEL_MAX_DATA_ROWS,
+    target: str = "duckdb",
 ) -> ExportSummary:
-    """Write the report of one event app and window to `out` (all or nothing)."""
+    """Write the report of one event app and window to `out` (all or nothing), from the
+    published catalog, or (target `spark`) from the Spark build's tables."""
     window = check_window(window or Window())
     _check_out(out)
     remove_abandoned(out)  # work files of an export of the same file that was killed
     partial, parts = work_path(out, "partial"), work_path(out, "parts")
     try:
-        with connect(require_published(db_path), read_only=True) as con:
+        with (
+            _catalog(db_path, target, event_code, window, out) as catalog,
+            connect(catalog, read_only=True) as con,
+        ):
             event = find_event(con, db_path, event_code)
             tabs = read_tabs(con)
             summary = ExportSummary(out, event, window, read_data_as_of(con))
@@ -104,6 +109,24 @@ def export_report(
         remove(partial)
         remove(parts)
     return summary
+
+
+@contextmanager
+def _catalog(db_path: Path, target: str, event_code: str, window: Window, out: Path):
+    """The catalog an export reads: the published one, or one over Spark's tables made for this
+    export beside `out` (removed afterwards)."""
+    if target != "spark":
+        yield require_published(db_path)
+        return
+    from smartsessions.spark_catalog import windowed_tabs_dir, write_catalog
+
+    catalog = work_path(out, "catalog")
+    try:
+        write_catalog(db_path, catalog, event_code, window)
+        yield catalog
+    finally:
+        for path in (catalog, catalog.with_name(catalog.name + ".wal"), windowed_tabs_dir(catalog)):
+            remove(path)
 
 
 def check_window(window: Window) -> Window:

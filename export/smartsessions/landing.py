@@ -86,8 +86,9 @@ def record_file(con, file, file_hash, status, loaded, rejected, batch: Batch) ->
     )
 
 
-def reject_file(con, file: DeliveryFile, file_hash: str, reason: str, batch: Batch) -> None:
-    """One reject naming the file and the reason, and its book-keeping row, together."""
+def reject_file(con, file: DeliveryFile, file_hash: str, reason: str, batch: Batch, landed) -> None:
+    """One reject naming the file and the reason, and its book-keeping row, together (and their
+    parquet copies, when `landed` is a landing folder)."""
     with transaction(con):
         con.execute(
             """
@@ -97,6 +98,8 @@ def reject_file(con, file: DeliveryFile, file_hash: str, reason: str, batch: Bat
             [file.table.name, file.relative, reason, batch.load_id, batch.loaded_at],
         )
         record_file(con, file, file_hash, "rejected", 0, 0, batch)
+        if landed:
+            landed.write_file(con, file.table.name, file_hash, batch.load_id)
 
 
 @contextmanager

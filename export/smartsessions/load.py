@@ -7,6 +7,9 @@ records, its rejects and its book-keeping row, or nothing.
 
 DuckDB reads each file through the load's scratch folder, a work folder beside the database
 named after the process (`leftovers`): the next load removes what a killed one left there.
+
+For Spark (`landing=True`, or once the database has a landing folder), each file's outcome is
+also written as parquet in that transaction (`landing_files`).
 """
 
 from dataclasses import dataclass, field
@@ -33,6 +36,7 @@ from smartsessions.landing import (
     reject_file,
     transaction,
 )
+from smartsessions.landing_files import Landing, landing_dir
 from smartsessions.leftovers import remove, remove_abandoned, work_path
 from smartsessions.raw_schema import create_raw_schema
 from smartsessions.readers import WORK_TABLES, read_records
@@ -63,18 +67,23 @@ class LoadSummary:
         )
 
 
-def load_delivery(db_path: Path, folder: Path, progress: bool = False) -> LoadSummary:
-    """Load every file of the delivery in `folder` whose content is not loaded yet."""
+def load_delivery(
+    db_path: Path, folder: Path, progress: bool = False, landing: bool = False
+) -> LoadSummary:
+    """Load every file of the delivery in `folder` whose content is not loaded yet; with
+    `landing` (or when the database has a landing folder), as parquet in it too."""
     files, warnings = find_delivery_files(folder)
     summary = LoadSummary(warnings=warnings)
     scratch = _scratch_folder(db_path)
+    folder_of_files = landing_dir(db_path)
+    landed = Landing(folder_of_files) if landing or folder_of_files.exists() else None
     try:
         with connect(db_path, create=True) as con:
             # The load holds the database's write lock: no other load uses its work folders.
             remove_abandoned(db_path)
             try:
                 scratch.mkdir()
-                _load_files(con, files, folder, summary, scratch, progress)
+                _load_files(con, files, folder, summary, scratch, progress, landed)
             finally:
                 remove(scratch)
     except OSError as error:  # writing the scratch folder beside the database
@@ -100,19 +109,21 @@ def _scratch_folder(db_path: Path) -> Path:
     return scratch
 
 
-def _load_files(con, files, folder: Path, summary: LoadSummary, scratch: Path, progress: bool):
+def _load_files(con, files, folder: Path, summary, scratch: Path, progress: bool, landed):
     create_raw_schema(con)
+    if landed:
+        landed.prepare(con)
     batch = Batch(next_load_id(con), datetime.now(UTC), str(folder.resolve()))
     bar = Progress(console=Console(stderr=True), transient=True, disable=not progress)
     with bar:
         task = bar.add_task("loading", total=len(files))
         for file in files:
             bar.update(task, description=progress_label(f"loading {file.relative}"))
-            _load_file(con, file, batch, summary, scratch)
+            _load_file(con, file, batch, summary, scratch, landed)
             bar.advance(task)
 
 
-def _load_file(con, file: DeliveryFile, batch: Batch, summary: LoadSummary, scratch: Path):
+def _load_file(con, file: DeliveryFile, batch: Batch, summary: LoadSummary, scratch: Path, landed):
     try:
         scan = scan_file(file)
         if already_offered(con, file, scan.file_hash):
@@ -120,13 +131,13 @@ def _load_file(con, file: DeliveryFile, batch: Batch, summary: LoadSummary, scra
             return
         if scan.fault:
             raise FileRejected(scan.fault)
-        loaded, rejected = _land_file(con, file, scan, batch, scratch)
+        loaded, rejected = _land_file(con, file, scan, batch, scratch, landed)
     except FileUnreadable as fault:
         summary.files_unread += 1
         summary.warnings.append(f"skipped {file.relative}: {fault}; the next load tries it again")
         return
     except FileRejected as fault:
-        reject_file(con, file, scan.file_hash, str(fault), batch)
+        reject_file(con, file, scan.file_hash, str(fault), batch, landed)
         summary.files_rejected += 1
         summary.warnings.append(f"rejected {file.relative} whole: {fault}")
         return
@@ -135,7 +146,7 @@ def _load_file(con, file: DeliveryFile, batch: Batch, summary: LoadSummary, scra
     summary.records_rejected += rejected
 
 
-def _land_file(con, file: DeliveryFile, scan: Scan, batch: Batch, scratch: Path):
+def _land_file(con, file: DeliveryFile, scan: Scan, batch: Batch, scratch: Path, landed):
     """Land the file's good records and its rejects; (records loaded, records rejected)."""
     try:
         # Read before the transaction begins: inside one, a new table's rowids do not start
@@ -147,6 +158,8 @@ def _land_file(con, file: DeliveryFile, scan: Scan, batch: Batch, scratch: Path)
             loaded = insert_good_records(con, file, batch)
             rejected = insert_rejects(con, file, batch)
             record_file(con, file, scan.file_hash, "loaded", loaded, rejected, batch)
+            if landed:
+                landed.write_file(con, file.table.name, scan.file_hash, batch.load_id)
     finally:
         _drop_work_tables(con)
     return loaded, rejected

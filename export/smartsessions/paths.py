@@ -19,3 +19,9 @@ def dbt_work_dir(db_path: Path) -> Path:
     """dbt's target/ and logs/ for a database: a folder beside it (`NAME.dbt/` for NAME.duckdb),
     so that nothing is ever written where the package is installed."""
     return db_path.with_name(f"{db_path.stem}.dbt")
+
+
+def spark_dir(db_path: Path) -> Path:
+    """Spark's metastore (Derby), warehouse and temporary files for a database (the `spark`
+    target): a folder beside it (`NAME.spark/`), never the current folder."""
+    return db_path.with_name(f"{db_path.stem}.spark")

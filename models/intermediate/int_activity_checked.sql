@@ -4,9 +4,8 @@
     and a rooms update reaches every row it affects. -#}
 {{ config(
     materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key=['activity_type', '_load_id', '_source_file', '_source_row'],
     on_schema_change='fail',
+    **incremental_by('_load_id', unique_key=['activity_type', '_load_id', '_source_file', '_source_row']),
 ) }}
 {%- set kinds = {
     'room_join': 'room_joins',
@@ -114,7 +113,8 @@ candidates as (
 
     union all
 
-    -- rows already in the table whose room or event app has a newer version
+    -- rows already in the table whose room or event app has a newer version (on Spark,
+    -- every row of the loads that hold one: it overwrites whole loads)
     select
         activity_type,
         event_uuid,
@@ -131,7 +131,7 @@ candidates as (
         _source_row,
         coalesce(exclusion_reason, '') <> 'duplicate_event_uuid' as is_first_copy
     from {{ this }}
-    where
+    where {% call rows_of_changed_loads('_load_id') %}
         room_id in (
             select rooms.room_id from rooms
             where rooms._load_id > (select processed.load_id from processed)
@@ -140,6 +140,7 @@ candidates as (
             select event_apps.event_id from event_apps
             where event_apps._load_id > (select processed.load_id from processed)
         )
+    {%- endcall %}
     {%- endif %}
 ),
 

@@ -6,10 +6,10 @@
     a run walks again the people whose moves or rooms changed (changed_visitors_only). -#}
 {{ config(
     materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key=['event_id', 'user_id'],
     on_schema_change='fail',
-    post_hook=["{{ delete_rows_of_moved_rooms() }}"],
+    **incremental_by(
+        'event_id', unique_key=['event_id', 'user_id'], post_hooks=["{{ delete_rows_of_moved_rooms() }}"]
+    ),
 ) }}
 {%- set cap_minutes = var('max_visit_minutes') | int %}
 

@@ -4,10 +4,8 @@
 {{ config(
     schema=report_schema(),
     materialized=tab_mart_materialization(),
-    incremental_strategy='delete+insert',
-    unique_key='event_id',
     on_schema_change='fail',
-    post_hook=["{{ delete_rows_of_moved_rooms() }}"],
+    **incremental_by('event_id', unique_key='event_id', post_hooks=["{{ delete_rows_of_moved_rooms() }}"]),
 ) }}
 {%- set bucket_minutes = var('bucket_minutes') | int %}
 {%- if bucket_minutes <= 0 or 60 % bucket_minutes != 0 %}

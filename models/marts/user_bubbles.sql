@@ -3,10 +3,8 @@
 {{ config(
     schema=report_schema(),
     materialized=tab_mart_materialization(),
-    incremental_strategy='delete+insert',
-    unique_key='event_id',
     on_schema_change='fail',
-    post_hook=["{{ delete_rows_of_moved_rooms() }}"],
+    **incremental_by('event_id', unique_key='event_id', post_hooks=["{{ delete_rows_of_moved_rooms() }}"]),
 ) }}
 
 with

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 BENCH = Path(__file__).parents[2] / "bench" / "bench.py"
 
 
@@ -38,6 +40,7 @@ def test_bench_runs_at_scale_one_and_writes_its_json(tmp_path):
         "load parquet",
         "load csv.gz",
         "load jsonl.gz",
+        "build",
         "build fixed cost",
         "build data work",
         "export all history",
@@ -57,6 +60,10 @@ def test_bench_runs_at_scale_one_and_writes_its_json(tmp_path):
         for step in steps.values()
         if step is not steps["build data work"]
     )
+    parts = figures["build_parts"]["duckdb"]  # where the fixed cost goes, adding up
+    assert parts["nodes"]["models"]["count"] == len(steps["build data work"]["models"])
+    shares = ("engine_start", "parse", "rest", "in_nodes")
+    assert sum(parts[share] for share in shares) == pytest.approx(parts["first_build"])
     big_tab = figures["big_tab"]["by_rows"]
     assert big_tab["3000"]["sheets"] == {"Usage (detailed view)": 3000}
     assert big_tab["300"]["sheets"] == {"Usage (detailed view)": 300}
