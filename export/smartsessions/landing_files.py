@@ -17,12 +17,10 @@ twice, and writes those of loaded files that have none (a database loaded before
 folder was asked for).
 """
 
-import os
 from pathlib import Path
 
 from smartsessions.contract import TABLES
-from smartsessions.leftovers import remove, work_path
-from smartsessions.sql import literal
+from smartsessions.leftovers import copy_to_parquet, remove
 
 BOOKKEEPING = ("rejected_records", "loaded_files")
 SCHEMA_FILE = "schema.parquet"
@@ -44,7 +42,7 @@ class Landing:
             (self.folder / table).mkdir(parents=True, exist_ok=True)
             schema = self.folder / table / SCHEMA_FILE
             if not schema.exists():
-                self._copy(con, f"{_select(con, table)} limit 0", (), schema)
+                copy_to_parquet(con, f"{_select(con, table)} limit 0", schema)
         loaded = con.execute(
             "select table_name, file_hash, _load_id from raw.loaded_files"
         ).fetchall()
@@ -69,7 +67,7 @@ class Landing:
             if records_loaded:
                 where = "where _load_id = ? and _source_file = ?"
                 path = self.folder / table / name
-                self._copy(con, f"{_select(con, table)} {where}", (load_id, source_file), path)
+                copy_to_parquet(con, f"{_select(con, table)} {where}", path, (load_id, source_file))
                 written.append(path)
             rejects = con.execute(
                 "select count(*) from raw.rejected_records"
@@ -80,11 +78,11 @@ class Landing:
                 where = "where table_name = ? and source_file = ? and _load_id = ?"
                 path = self.folder / "rejected_records" / f"{table}-{name}"
                 query = f"{_select(con, 'rejected_records')} {where}"
-                self._copy(con, query, (table, source_file, load_id), path)
+                copy_to_parquet(con, query, path, (table, source_file, load_id))
                 written.append(path)
             book = self._book_path(table, load_id, file_hash)
             query = f"{_select(con, 'loaded_files')} where table_name = ? and file_hash = ?"
-            self._copy(con, query, (table, file_hash), book)
+            copy_to_parquet(con, query, book, (table, file_hash))
         except BaseException:
             for path in written:
                 remove(path)
@@ -92,16 +90,6 @@ class Landing:
 
     def _book_path(self, table: str, load_id: int, file_hash: str) -> Path:
         return self.folder / "loaded_files" / f"{table}-{load_id}-{file_hash}.parquet"
-
-    def _copy(self, con, query: str, parameters, path: Path) -> None:
-        """Write the rows to `path` whole: under a work name (hidden from readers, which skip
-        names starting with a dot), then renamed."""
-        partial = work_path(path, "partial")
-        try:
-            con.execute(f"copy ({query}) to {literal(partial)} (format parquet)", list(parameters))
-            os.replace(partial, path)
-        finally:
-            remove(partial)
 
 
 def _select(con, table: str) -> str:

@@ -6,10 +6,23 @@ import os
 import shutil
 from pathlib import Path
 
+from smartsessions.sql import literal
+
 
 def work_path(target: Path, kind: str) -> Path:
     """This process's work file (or folder) of `kind` for `target`."""
     return target.with_name(f".{target.name}.{os.getpid()}.{kind}")
+
+
+def copy_to_parquet(con, query: str, path: Path, parameters=()) -> None:
+    """Write the query's rows to `path` as parquet, whole or not at all: under this process's
+    work name (readers skip names starting with a dot), then renamed."""
+    partial = work_path(path, "partial")
+    try:
+        con.execute(f"copy ({query}) to {literal(partial)} (format parquet)", list(parameters))
+        os.replace(partial, path)
+    finally:
+        remove(partial)
 
 
 def remove_abandoned(target: Path) -> None:

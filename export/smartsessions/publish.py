@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 
 from smartsessions.errors import SmartSessionsError
-from smartsessions.leftovers import remove, remove_abandoned, work_path
+from smartsessions.leftovers import copy_to_parquet, remove, remove_abandoned, work_path
 from smartsessions.sql import literal, quoted
 
 # What readers need: every mart, every relation a tab's windowed SQL reads, and the load's
@@ -173,7 +173,7 @@ def _write_partitions(con, relation, keys, lake: Path, previous, summary) -> lis
     folder.mkdir(exist_ok=True)
     order = "report_order" if relation.startswith("marts.") else ", ".join(keys)
     schema_file = folder / "schema.parquet"  # so that the view has columns with no rows
-    _copy(con, f"select * from {relation} limit 0", schema_file)
+    copy_to_parquet(con, f"select * from {relation} limit 0", schema_file)
     entries = [("", "", str(schema_file))]
     key_list = ", ".join(keys)
     fingerprints = con.execute(
@@ -189,21 +189,13 @@ def _write_partitions(con, relation, keys, lake: Path, previous, summary) -> lis
             summary.files_kept += 1
         else:
             where = " and ".join(f"{quoted(column)} is not distinct from ?" for column in keys)
-            _copy(con, f"select * from {relation} where {where} order by {order}", path, values)
+            copy_to_parquet(
+                con, f"select * from {relation} where {where} order by {order}", path, values
+            )
             summary.files_written += 1
             summary.rows_written += count
         entries.append((key, fingerprint, str(path)))
     return entries
-
-
-def _copy(con, query: str, path: Path, parameters=()) -> None:
-    """Write the query's rows to `path` as parquet, whole or not at all."""
-    partial = work_path(path, "partial")
-    try:
-        con.execute(f"copy ({query}) to {literal(partial)} (format parquet)", list(parameters))
-        os.replace(partial, path)
-    finally:
-        remove(partial)
 
 
 def _write_catalog(con, staging: Path, small: list[str], files: dict, summary, freshness) -> None:
