@@ -50,9 +50,8 @@ from pathlib import Path
 import duckdb
 from openpyxl import load_workbook
 
-from smartsessions.dbt_invoke import dbt_target_dir
 from smartsessions.landing_files import Landing, landing_dir
-from smartsessions.paths import spark_dir
+from smartsessions.paths import dbt_target_dir, spark_dir
 from smartsessions.raw_schema import create_raw_schema
 from smartsessions.workbook import EXCEL_MAX_DATA_ROWS
 
@@ -75,27 +74,34 @@ PAGE_MB = os.sysconf("SC_PAGE_SIZE") / 2**20
 def run(command: list[str]) -> tuple[float, float, str]:
     """Run a step as its own process: (seconds, peak resident MB, stdout)."""
     # stderr to a file: a step that logs much there (Spark's JVM) never blocks on a full pipe
-    with tempfile.TemporaryFile("w+") as errors:
+    with tempfile.TemporaryFile("w+") as errors, tempfile.NamedTemporaryFile("r") as peak:
         started = time.perf_counter()
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors, text=True)
+        launched = [sys.executable, str(BENCH / "peak.py"), peak.name, *command]
+        process = subprocess.Popen(launched, stdout=subprocess.PIPE, stderr=errors, text=True)
         sampled, done = [0.0], threading.Event()
 
         def sample() -> None:
             while not done.wait(0.25):
-                sampled[0] = max(sampled[0], tree_rss_mb(process.pid))
+                sampled[0] = max(sampled[0], tree_rss_mb(process.pid) - rss_mb(process.pid))
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
         stdout = process.stdout.read()
-        _, status, usage = os.wait4(process.pid, 0)
+        process.wait()
         seconds = time.perf_counter() - started
         done.set()
         sampler.join()
-        process.returncode = os.waitstatus_to_exitcode(status)
         if process.returncode:
             errors.seek(0)
             raise SystemExit(f"step failed: {' '.join(command)}\n{errors.read()}")
-    return seconds, max(usage.ru_maxrss / 1024, sampled[0]), stdout
+        return seconds, max(float(peak.read()), sampled[0]), stdout
+
+
+def rss_mb(pid: int) -> float:
+    try:
+        return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE_MB
+    except OSError:  # ended meanwhile
+        return 0.0
 
 
 def tree_rss_mb(pid: int) -> float:

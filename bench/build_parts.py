@@ -18,7 +18,8 @@ from datetime import datetime
 from pathlib import Path
 
 started = time.perf_counter()
-from smartsessions.dbt_invoke import dbt_target_dir, invoke_dbt  # noqa: E402
+from smartsessions.dbt_invoke import invoke_dbt  # noqa: E402
+from smartsessions.paths import dbt_target_dir  # noqa: E402
 
 START = time.perf_counter() - started
 KINDS = {

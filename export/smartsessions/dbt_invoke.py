@@ -11,7 +11,7 @@ from dbt.cli.main import dbtRunner, dbtRunnerResult
 
 from smartsessions.errors import SmartSessionsError
 from smartsessions.landing_files import landing_dir
-from smartsessions.paths import PROJECT_DIR, dbt_work_dir, spark_dir
+from smartsessions.paths import PROJECT_DIR, dbt_target_dir, dbt_work_dir, spark_dir
 from smartsessions.publish import Freshness
 
 # The Spark session (and its JVM) stays up between the dbt runs of one process: its metastore,
@@ -22,12 +22,6 @@ _spark_session_for: list[Path] = []
 def dbt_log(db_path: Path, target: str = "duckdb") -> Path:
     """The file where dbt logs its runs on this database."""
     return dbt_target_dir(db_path, target) / "logs" / "dbt.log"
-
-
-def dbt_target_dir(db_path: Path, target: str = "duckdb") -> Path:
-    """dbt's folder for the database and target: Spark's runs keep their own manifest."""
-    work = dbt_work_dir(db_path)
-    return work / "spark" if target == "spark" else work
 
 
 def invoke_dbt(

@@ -21,6 +21,12 @@ def dbt_work_dir(db_path: Path) -> Path:
     return db_path.with_name(f"{db_path.stem}.dbt")
 
 
+def dbt_target_dir(db_path: Path, target: str = "duckdb") -> Path:
+    """dbt's folder for the database and target: Spark's runs keep their own manifest."""
+    work = dbt_work_dir(db_path)
+    return work / "spark" if target == "spark" else work
+
+
 def spark_dir(db_path: Path) -> Path:
     """Spark's metastore (Derby), warehouse and temporary files for a database (the `spark`
     target): a folder beside it (`NAME.spark/`), never the current folder."""
