@@ -54,6 +54,7 @@ class ExportSummary:
     data_as_of: DataAsOf
     rows: dict[str, int] = field(default_factory=dict)
     cells_cut: int = 0  # text cells longer than a cell holds, cut
+    dates_as_text: int = 0  # local dates and date-times before 1900, which Excel cannot hold
 
     def describe(self) -> str:
         tabs = ", ".join(f"{name}: {count:,}" for name, count in self.rows.items())
@@ -100,6 +101,7 @@ def export_report(
                     advance = _advance(bar, tab.name)
                     summary.rows[tab.name] = _write_tab(book, con, tab, event, window, advance)
             summary.cells_cut = book.cells_cut
+            summary.dates_as_text = book.dates_as_text
             _write_report_info(book, con, tabs, summary)
             book.close()
         os.replace(partial, out)  # the file appears whole, or not at all
@@ -265,6 +267,7 @@ def _write_report_info(book: ReportWorkbook, con, tabs: list[Tab], summary: Expo
     ]
     items += [(f"Rows: {name}", count, "bigint") for name, count in summary.rows.items()]
     items.append(("Text cells cut to 32,767 characters", summary.cells_cut, "bigint"))
+    items.append(("Dates before 1900 written as text", summary.dates_as_text, "bigint"))
     items += [(f"Left out: {reason}", count, "bigint") for reason, count in left_out]
     items += _visits_without_a_natural_end(con, tabs, event, window)
     book.write_info("Report info", items)

@@ -20,6 +20,13 @@ EXCEL_MAX_DATA_ROWS = 1_048_575  # Excel's 1,048,576 rows, less the header
 CELL_MAX_CHARS = 32_767  # the longest text a cell holds, in code points
 CUT_MARK = "…"
 SHEET_NAME_LIMIT = 31
+# Excel's 1900 date system: serial 1 is 1900-01-01 and serial 60 a 1900-02-29 that never was, so
+# from 1900-03-01 (serial 61) on a serial counts the days since 1899-12-30, before it the days
+# since 1899-12-31; no serial holds an earlier date. A time alone is a fraction of day 0.
+EXCEL_EPOCH = datetime(1899, 12, 30)
+EXCEL_FIRST_YEAR = 1900
+EXCEL_AFTER_LEAP_DAY = datetime(1900, 3, 1)
+DAY = timedelta(days=1)
 
 # Excel number formats by the marts' column types.
 NUMBER_FORMATS = {
@@ -46,7 +53,6 @@ HEADER_LINE_POINTS = 15  # the height of one line of header text
 CHART_SIZE = {"width": 760, "height": 340}  # pixels
 CHART_ROWS = 18  # rows of 20 pixels each chart takes, with a gap
 CHART_LABELS = 8  # about this many labels on the time axis, so that they never overlap
-EXCEL_EPOCH = datetime(1899, 12, 30)
 TIME_STEPS = [
     timedelta(minutes=m) for m in (15, 30, 60, 120, 180, 360, 720, 1440, 2880, 10080, 40320)
 ]
@@ -112,6 +118,7 @@ class ReportWorkbook:
         self.book = xlsxwriter.Workbook(str(path), options)
         self.max_rows = max_rows
         self.cells_cut = 0
+        self.dates_as_text = 0
         self.header_format = self.book.add_format(
             {"bold": True, "text_wrap": True, "valign": "top", "bottom": 1}
         )
@@ -186,8 +193,9 @@ class ReportWorkbook:
 
     def _write_cell(self, sheet: Worksheet, row: int, column: int, value, cell_format) -> None:
         """One value as a typed cell: text as text (cut, and counted, when longer than a cell
-        holds), dates and times as Excel dates, the rest as numbers; the column's number format
-        where it has one. An empty value is an empty cell."""
+        holds), dates and times as Excel dates (a date before 1900 as text in the column's
+        format, and counted), the rest as numbers; the column's number format where it has one.
+        An empty value is an empty cell."""
         if value is None:
             return
         if isinstance(value, str):
@@ -195,8 +203,14 @@ class ReportWorkbook:
                 value = value[: CELL_MAX_CHARS - 1] + CUT_MARK
                 self.cells_cut += 1
             sheet.write_string(row, column, value)
+        elif isinstance(value, date) and value.year < EXCEL_FIRST_YEAR:
+            text = value.isoformat(" ", "minutes") if isinstance(value, datetime) else str(value)
+            sheet.write_string(row, column, text)
+            self.dates_as_text += 1
         elif isinstance(value, date | time):
-            sheet.write_datetime(row, column, value, cell_format)
+            # not write_datetime: XlsxWriter 3.3.1 is a day off before 1900-03-01 (it writes
+            # 1900-01-01 12:00 as 0.5, a bare time, and 1900-02-28 12:00 as 60.5)
+            sheet.write_number(row, column, _excel_days(value) / DAY, cell_format)
         else:
             sheet.write_number(row, column, value, cell_format)
 
@@ -242,9 +256,9 @@ class ReportWorkbook:
             line.set_x_axis(
                 {
                     "num_format": NUMBER_FORMATS["timestamp"],
-                    "min": _excel_days(_floor(key.first_x, step)),
-                    "max": _excel_days(_floor(key.last_x, step) + step),
-                    "major_unit": step / timedelta(days=1),
+                    "min": _floor(_excel_days(key.first_x), step) / DAY,
+                    "max": (_floor(_excel_days(key.last_x), step) + step) / DAY,
+                    "major_unit": step / DAY,
                     "num_font": {"rotation": -45, "size": 8},
                     "major_gridlines": {"visible": True, "line": {"color": "#E0E0E0"}},
                 }
@@ -283,8 +297,13 @@ def _note_charted_row(
     charted: dict[str, _ChartedKey], chart: TimeChart, sheet: Worksheet, row: int, values
 ) -> None:
     """Extend the charted key's rows by this one; a key split over two sheets is charted on its
-    first part."""
+    first part. A row whose time is before 1900 is not charted: its cell is text, and a text x
+    value would make Excel number the whole series' points 1, 2, 3, ... instead. Such rows
+    come first (rows run by time within a key) on local dates of their own, so the charted rows
+    still make runs of one date each; a key with no other row has no chart."""
     key, x = values[chart.key_column], values[chart.x_column]
+    if x.year < EXCEL_FIRST_YEAR:
+        return
     found = charted.get(key)
     if found is None:
         charted[key] = _ChartedKey(key, sheet, [[row, row]], x, x)
@@ -296,18 +315,21 @@ def _note_charted_row(
         found.last_x = x
 
 
-def _excel_days(moment: datetime) -> float:
-    """A date-time as Excel stores it: days since 1899-12-30."""
-    return (moment - EXCEL_EPOCH) / timedelta(days=1)
+def _excel_days(value: date | time) -> timedelta:
+    """A date, date-time (from 1900-01-01 on) or time as Excel's serial counts it: the serial
+    is this span in days. Kept a span so that the chart's axis is floored exactly."""
+    if isinstance(value, time):
+        return datetime.combine(EXCEL_EPOCH, value) - EXCEL_EPOCH
+    if not isinstance(value, datetime):
+        value = datetime.combine(value, time())
+    since_epoch = value - EXCEL_EPOCH
+    return since_epoch if value >= EXCEL_AFTER_LEAP_DAY else since_epoch - DAY
 
 
-def _floor(moment: datetime, step: timedelta) -> datetime:
-    """The moment floored to a whole number of steps since its midnight (whole days since the
-    epoch for steps of a day or more), so that the axis' labels fall on round times."""
-    if step >= timedelta(days=1):
-        return EXCEL_EPOCH + (moment - EXCEL_EPOCH) // step * step
-    midnight = datetime.combine(moment.date(), datetime.min.time())
-    return midnight + (moment - midnight) // step * step
+def _floor(days: timedelta, step: timedelta) -> timedelta:
+    """A serial floored to a whole number of steps, so that the axis' labels fall on round
+    times: every step under a day divides a day, so those fall on the same times each day."""
+    return days // step * step
 
 
 def _time_step(first: datetime, last: datetime) -> timedelta:

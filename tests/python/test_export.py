@@ -16,6 +16,7 @@ from time import sleep
 
 import duckdb
 import pytest
+from deliveries import jsonl, write
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
@@ -611,6 +612,49 @@ def test_report_info_counts_the_text_cells_cut(built_db, tmp_path):
     cell = book["High Level (detailed view)"]["D2"].value
     assert (len(cell), cell[-1]) == (32_767, "…")
     assert dict(values(book["Report info"])[1:])["Text cells cut to 32,767 characters"] == 1
+
+
+def test_local_values_before_1900_are_text_and_counted_later_ones_typed(tmp_path):
+    """Pago Pago kept local mean time (-11:22:48) in 1900: a join at 1900-01-01T00:00+14:00 is
+    1899-12-30 22:37:12 there, one at 1900-01-01T20:00Z is 1900-01-01 08:37:12 (seconds are
+    truncated). Neither leaves: each visit closes after 240 minutes."""
+    delivery = tmp_path / "delivery"
+    write(delivery / "event_apps.csv", "event_id,timezone\nPPG,Pacific/Pago_Pago\n")
+    write(
+        delivery / "rooms.jsonl", jsonl({"room_id": "r1", "event_id": "PPG", "room_name": "Hall"})
+    )
+    write(delivery / "attendees.csv", "event_id,user_id,first_name\nPPG,u1,Ada\nPPG,u2,Alan\n")
+    join = {"event_id": "PPG", "room_id": "r1"}
+    write(
+        delivery / "room_joins.jsonl",
+        jsonl(
+            {**join, "event_uuid": "j1", "user_id": "u1", "occurred_at": "1900-01-01T00:00+14:00"},
+            {**join, "event_uuid": "j2", "user_id": "u2", "occurred_at": "1900-01-01T20:00Z"},
+        ),
+    )
+    db = tmp_path / "early.duckdb"
+    load_delivery(db, delivery)
+    run_build(db)
+    out = tmp_path / "early.xlsx"
+    export_report(db, "PPG", out)
+    book = load_workbook(out)
+    assert [row[3:] for row in values(book["Usage graph"])[1:]] == [
+        (1, 1, "1899-12-30 22:30"),
+        (1, 1, datetime(1900, 1, 1, 8, 30)),
+    ]
+    assert [row[-1] for row in values(book["User engagement (high level)"])[1:]] == [
+        "1899-12-30",
+        datetime(1900, 1, 1),
+    ]
+    assert [row[-2:] for row in values(book["Time in rooms"])[1:]] == [
+        ("1899-12-30 22:37", "1899-12-31 02:37"),
+        (datetime(1900, 1, 1, 8, 37), datetime(1900, 1, 1, 12, 37)),
+    ]
+    assert values(book["Room occupancy"])[1][-1] == "1899-12-30 22:37"  # the first peak of 1
+    assert dict(values(book["Report info"])[1:])["Dates before 1900 written as text"] == 5
+    with zipfile.ZipFile(out) as package:  # the chart holds the typed bucket only
+        chart = package.read("xl/charts/chart1.xml").decode()
+    assert "<c:xVal><c:numRef><c:f>'Usage graph'!$F$3</c:f>" in chart
 
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])

@@ -1,5 +1,6 @@
 """The workbook writer: typed cells, formula-looking text kept as text, tabs that overflow."""
 
+import re
 import zipfile
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -179,3 +180,101 @@ def test_xlsxwriter_works_in_the_folder_it_is_given(tmp_path):
     book.write_tab("Tab", HEADERS, rows(3))
     book.close()
     assert list(work.iterdir()) == []  # it removes its own files when it closes
+
+
+# Local values at the edges of the landing contract's years, with Excel's serials (its 1900
+# date system counts a 1900-02-29 that never was: serial 60).
+TYPED_EDGES = [
+    (datetime(1900, 1, 1, 0, 0), "1"),
+    (datetime(1900, 1, 1, 12, 0), "1.5"),
+    (datetime(1900, 2, 28, 12, 0), "59.5"),
+    (datetime(1900, 3, 1, 0, 0), "61"),
+    (datetime(9999, 1, 2, 23, 59), "2958102.999305556"),
+]
+
+
+def stored_numbers(path) -> dict[str, str]:
+    """The numbers the first sheet stores, by cell, as written."""
+    with zipfile.ZipFile(path) as package:
+        xml = package.read("xl/worksheets/sheet1.xml").decode()
+    return dict(re.findall(r'<c r="([A-Z]+\d+)"[^>]*><v>([^<]*)</v>', xml))
+
+
+def test_dates_from_1900_on_are_typed_cells_with_excels_serials(tmp_path):
+    """Every date-time from 1900-01-01 on, a date and a time read back as written, to the minute
+    (openpyxl undoes the 1900-02-29 that never was); the serials are Excel's."""
+    headers = [("At", "timestamp"), ("Day", "date"), ("Time", "time")]
+    data = [(moment, moment.date(), moment.time()) for moment, _ in TYPED_EDGES]
+    book = ReportWorkbook(tmp_path / "out.xlsx")
+    book.write_tab("Edges", headers, data)
+    book.close()
+    sheet = load_workbook(tmp_path / "out.xlsx")["Edges"]
+    read_back = list(sheet.iter_rows(min_row=2, values_only=True))
+    # openpyxl reads a date cell as a date-time at midnight
+    assert read_back == [
+        (moment, datetime.combine(moment.date(), time()), moment.time())
+        for moment, _ in TYPED_EDGES
+    ]
+    assert {cell.data_type for row in sheet.iter_rows(min_row=2) for cell in row} == {"d"}
+    assert [sheet.cell(2, column).number_format for column in (1, 2, 3)] == [
+        "yyyy-mm-dd hh:mm",
+        "yyyy-mm-dd",
+        "hh:mm",
+    ]
+    numbers = stored_numbers(tmp_path / "out.xlsx")
+    assert [numbers[f"A{row}"] for row in range(2, 7)] == [serial for _, serial in TYPED_EDGES]
+    assert [numbers[f"B{row}"] for row in range(2, 7)] == ["1", "1", "59", "61", "2958102"]
+    assert [numbers[f"C{row}"] for row in range(2, 7)] == [
+        "0",
+        "0.5",
+        "0.5",
+        "0",
+        "0.9993055555555556",
+    ]
+    assert book.dates_as_text == 0
+
+
+def test_dates_before_1900_are_text_in_the_columns_format_and_counted(tmp_path):
+    """Local values before 1900-01-01, which no Excel serial holds (1900-01-01T00:00+14:00 is
+    1899-12-30 22:37 in Pago Pago, on its local mean time)."""
+    headers = [("At", "timestamp"), ("Day", "date")]
+    data = [
+        (datetime(1899, 12, 30, 22, 37), date(1899, 12, 30)),
+        (datetime(1899, 12, 31, 23, 59), date(1899, 12, 31)),
+        (datetime(1900, 1, 1, 0, 0), date(1900, 1, 1)),
+    ]
+    book = ReportWorkbook(tmp_path / "out.xlsx")
+    book.write_tab("Edges", headers, data)
+    book.close()
+    sheet = load_workbook(tmp_path / "out.xlsx")["Edges"]
+    assert list(sheet.iter_rows(min_row=2, values_only=True)) == [
+        ("1899-12-30 22:37", "1899-12-30"),
+        ("1899-12-31 23:59", "1899-12-31"),
+        (datetime(1900, 1, 1), datetime(1900, 1, 1)),
+    ]
+    assert [sheet.cell(row, 1).data_type for row in (2, 3, 4)] == ["s", "s", "d"]
+    assert book.dates_as_text == 4
+
+
+def test_a_chart_leaves_out_the_rows_before_1900(tmp_path):
+    """A text x value would make Excel number a scatter series' points 1, 2, 3, ...: rows
+    before 1900 (text) are left out of the chart, and a room with no other row has none."""
+    headers = [("Room name", "varchar"), ("Joins", "bigint"), ("Start", "timestamp")]
+    data = [
+        ("Early", 1, datetime(1899, 12, 31, 19, 0), True),
+        ("Hall", 1, datetime(1899, 12, 31, 19, 0), True),
+        ("Hall", 2, datetime(1900, 1, 1, 0, 0), True),
+        ("Hall", 1, datetime(1900, 1, 1, 8, 0), True),
+    ]
+    book = ReportWorkbook(tmp_path / "out.xlsx")
+    chart = TimeChart(key_column=0, x_column=2, y_columns=(1,), y_title="Joins")
+    written = book.write_tab("Usage graph", headers, data, chart=chart)
+    book.close()
+    assert (written.rows, written.charts) == (4, 1)
+    assert book.dates_as_text == 2
+    with zipfile.ZipFile(tmp_path / "out.xlsx") as package:
+        chart_xml = package.read("xl/charts/chart1.xml").decode()
+    assert "<c:xVal><c:numRef><c:f>'Usage graph'!$C$4:$C$5</c:f>" in chart_xml
+    assert "<c:v>Hall</c:v>" in chart_xml
+    # 8 hours, so a label every hour: from 1900-01-01 00:00 (serial 1) to 09:00
+    assert '<c:min val="1.0"/>' in chart_xml and '<c:max val="1.375"/>' in chart_xml
