@@ -5,7 +5,10 @@
       parameters $report_from and $report_to;
     - marts.report_tab_columns: each tab's columns in order, with their workbook headers
       (`meta.header`) and types;
-    - marts.build_runs: every `dbt build` / `dbt run` with its outcome, for "data as of".
+    - marts.build_runs: every `dbt build` / `dbt run` with its outcome, for "data as of";
+    - marts.build_failures: the nodes of those runs that did not pass (a failing or warning
+      test with its row count and the table that keeps its rows, a model in error), so that
+      `status` and the export can name them after the run, from the published catalog.
 
     A tab mart saves its own rows in a post-hook, so a build of any selection keeps them in
     step with the marts; a windowed build (report_from / report_to set) saves nothing. -#}
@@ -40,12 +43,23 @@
         finished_at timestamp,
         status varchar
     );
+    create table if not exists marts.build_failures (
+        invocation_id varchar,
+        resource_type varchar,
+        node_name varchar,
+        status varchar,
+        failing_rows bigint,
+        stored_failures varchar,
+        message varchar
+    );
     comment on table marts.report_tabs is
         'One row per report tab: its position, name, mart and windowed SQL (saved by the build).';
     comment on table marts.report_tab_columns is
         'One row per column of a report tab: its workbook header and type (saved by the build).';
     comment on table marts.build_runs is
-        'One row per dbt build or run: window vars, start, finish and outcome.'
+        'One row per dbt build or run: window vars, start, finish and outcome.';
+    comment on table marts.build_failures is
+        'One row per node of a dbt build or run that did not pass: error, fail or warn, rows failing, where they are kept.'
 {% endmacro %}
 
 {% macro save_report_tab() %}
@@ -131,7 +145,21 @@
     set
         finished_at = cast('{{ modules.datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M:%S") }}' as timestamp),
         status = '{{ "failed" if failed else "success" }}'
-    where invocation_id = '{{ invocation_id }}'
+    where invocation_id = '{{ invocation_id }}';
+    {%- for result in results if result.status in ('error', 'fail', 'warn') %}
+    {%- set node = result.node %}
+    {#- a test that ran and found rows left them in a table (macros/test_failures.sql) -#}
+    {%- set kept = node.resource_type == 'test' and result.status in ('fail', 'warn') %}
+    insert into marts.build_failures values (
+        '{{ invocation_id }}',
+        '{{ node.resource_type }}',
+        '{{ node.name }}',
+        '{{ result.status }}',
+        {{ result.failures if result.failures is not none else 'null' }},
+        {% if kept %}'{{ test_failures_relation(result) }}'{% else %}null{% endif %},
+        '{{ (result.message or '') | replace("'", "''") }}'
+    );
+    {%- endfor %}
     {%- endif %}
 {% endmacro %}
 
