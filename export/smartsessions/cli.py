@@ -15,6 +15,7 @@ from smartsessions.errors import SmartSessionsError
 from smartsessions.paths import database_path
 
 USAGE_ERROR = 2  # as every command-line tool: the command itself was wrong
+LAST_BUILD_FAILED = 4  # `status`: readers still see the publication before the failed build
 
 
 class ExportFormat(StrEnum):
@@ -213,11 +214,13 @@ def status(db: DbOption = None) -> None:
     from smartsessions.status import read_status
 
     try:
-        lines = read_status(database(db)).lines()
+        found = read_status(database(db))
     except SmartSessionsError as error:
         fail(str(error))
-    for line in lines:
+    for line in found.lines():
         say(line)
+    if found.last_build_failed:  # not 1, a user error: a scheduler's monitoring tells them apart
+        raise typer.Exit(LAST_BUILD_FAILED)
 
 
 @app.command()
@@ -287,10 +290,10 @@ def export(
     except SmartSessionsError as error:
         fail(str(error))
     if summary.data_as_of.last_build_failed:
-        built = summary.data_as_of.describe()
+        as_of = summary.data_as_of
         say(
             f"warning: the last build failed: the marts are from the previous successful"
-            f" build ({built})",
+            f" build ({as_of.describe()}); failed: {as_of.describe_failed_nodes()}",
             err=True,
         )
     say(summary.describe())

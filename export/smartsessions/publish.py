@@ -92,18 +92,24 @@ def publish(
 
 def publish_failed_build(con: duckdb.DuckDBPyConnection, db_path: Path) -> None:
     """After a failed build, readers stay on the last published marts but learn of the failure:
-    the published catalog is copied with the working database's record of builds."""
+    the published catalog is copied with the working database's record of builds and of the
+    nodes that did not pass."""
     target = published_path(db_path)
     if not target.exists():
         return
+    recorded = con.execute(
+        "select table_name from information_schema.tables where table_schema = 'marts'"
+        " and table_name in ('build_runs', 'build_failures')"
+    ).fetchall()
     with _swapped_in(target) as staging:
         shutil.copyfile(target, staging)
         con.execute(f"attach {literal(staging)} as published_next")
         try:
-            con.execute(
-                "create or replace table published_next.marts.build_runs"
-                " as select * from marts.build_runs"
-            )
+            for (table,) in recorded:
+                con.execute(
+                    f"create or replace table published_next.marts.{table}"
+                    f" as select * from marts.{table}"
+                )
         finally:
             con.execute("detach published_next")
 

@@ -21,11 +21,13 @@ class Status:
     raw_tables: list[tuple]  # (table, last load, files, records, records rejected, files rejected)
     relations: list[tuple]  # (relation, rows, files)
 
+    @property
+    def last_build_failed(self) -> bool:
+        """What `smartsessions status` exits 4 for: readers see an older publication."""
+        return self.data_as_of.last_build_failed
+
     def lines(self) -> list[str]:
         as_of = self.data_as_of
-        failed = (
-            "; the last build failed, readers see the one before" if as_of.last_build_failed else ""
-        )
         age = (
             f"{self.freshness_hours:.1f} h since the last load"
             if self.freshness_hours is not None
@@ -33,7 +35,18 @@ class Status:
         )
         lines = [
             f"published: {self.published} at {self.published_at:%Y-%m-%d %H:%M:%S} UTC",
-            f"data as of: {as_of.describe()}{failed}",
+            f"data as of: {as_of.describe()}",
+        ]
+        if as_of.last_build_failed:
+            lines.append(
+                f"last build failed at {as_of.describe_latest_build()}:"
+                f" {as_of.describe_failed_nodes()}; readers see the publication of"
+                f" {self.published_at:%Y-%m-%d %H:%M:%S} UTC"
+            )
+        if as_of.warned_nodes:
+            warned = ", ".join(node.describe() for node in as_of.warned_nodes)
+            lines.append(f"last build warned (published all the same): {warned}")
+        lines += [
             f"freshness: {self.freshness} ({age})",
             "",
             f"{'raw table':<18} {'last load (UTC)':<17} {'files':>6} {'records':>11} "
