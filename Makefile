@@ -8,7 +8,7 @@ SPARK_INSTALLED := $(VENV)/.installed-spark
 TEST_DB := target/test.duckdb
 TEST_DELIVERY := target/test-delivery
 
-.PHONY: demo test test-spark lint pytest dbt-test bench clean
+.PHONY: demo test test-deep test-spark lint pytest dbt-test bench clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,11 @@ dbt-test: $(INSTALLED)
 	$(BIN)/smartsessions --db $(TEST_DB) load $(TEST_DELIVERY)
 	$(BIN)/smartsessions --db $(TEST_DB) build
 	SMARTSESSIONS_DB=$(TEST_DB) $(BIN)/dbt docs generate --project-dir . --profiles-dir . --quiet
+
+# Not part of `make test`: the property tests (tests/python/test_properties.py) with many more
+# drawn deliveries and shrinking on; a failing delivery is kept under target/property-failures/.
+test-deep: $(INSTALLED)
+	SMARTSESSIONS_HYPOTHESIS_PROFILE=deep $(BIN)/pytest tests/python/test_properties.py
 
 # The same pipeline on Spark (needs Java 17+): the generated scale-1 delivery built on DuckDB
 # and on Spark (every data test and unit test on both), marts and workbooks compared.
