@@ -181,6 +181,30 @@ def test_dbt_build_passes_every_data_test_and_unit_test(delivery, workspace):
         assert loaded.records_rejected == len(delivery.layout.malformed)
         assert loaded.records_loaded == sum(map(len, lines.values())) - loaded.records_rejected
         assert query(db, "select count(*) from marts.event_apps")[0][0] >= 1
+        assert not altered_text(db, delivery)
+
+
+def altered_text(db: Path, delivery: Delivery) -> list[str]:
+    """Landed text that was never delivered: a raw table keeps text as delivered (staging
+    trims it), so every value landed must be one of the drawn values of its column."""
+    altered = []
+    for table in ("event_apps", "rooms", "attendees"):
+        records = delivery.records.get(table, [])
+        for column in TABLES[table].columns:
+            if column.kind != "text":
+                continue
+            drawn = {record[column.name] for record in records if record.get(column.name)}
+            # KNOWN FAILURE (test_a_carriage_return_inside_a_csv_field_lands_as_delivered): a
+            # CR in a quoted CSV field lands as LF; such values are let through here
+            known = {value.replace("\r\n", "\n").replace("\r", "\n") for value in drawn}
+            for (value,) in query(
+                db,
+                f"select {column.name} from raw.{table} where"
+                f" {column.name} is not null and {column.name} <> ''",
+            ):
+                if value not in drawn and value not in known:
+                    altered.append(f"{table}.{column.name}: {shorten(value)}")
+    return altered[:10]
 
 
 # --- property 2: the marts' invariants and reference values ---------------------------------
