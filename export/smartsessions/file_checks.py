@@ -177,9 +177,10 @@ def readable(file: DeliveryFile, scan: Scan, scratch: Path) -> Iterator[Readable
     readers would take as a pattern (`*`, `?` and `[..]` expand), but a link named `delivered`
     in the scratch folder to the exact file chosen. DuckDB's CSV reader miscounts or drops lines
     when a file mixes line endings, so such a file is read from a copy there with every CRLF
-    turned into LF. A lone CR is a line ending in CSV; in JSON lines it is inside a line
-    (whitespace, or a raw control character in a string), so the copy holds a stand-in that the
-    reader turns back into a CR."""
+    turned into LF. A lone CR is a line ending in CSV, but for one inside a quoted field, which is
+    the field's text and stays as delivered; in JSON lines it is inside a line (whitespace, or a
+    raw control character in a string), so the copy holds a stand-in that the reader turns back
+    into a CR."""
     compression = "gzip" if file.compressed else "none"
     path = scratch / ("delivered" if scan.newline else "delivered.txt")
     try:
@@ -188,19 +189,35 @@ def readable(file: DeliveryFile, scan: Scan, scratch: Path) -> Iterator[Readable
             yield Readable(path, compression, scan.newline)
         else:
             stand_in = scan.unused_controls[1] if file.reader == "json" else None
-            _copy_with_lf(file, path, b"\n" if stand_in is None else bytes([stand_in]))
+            lone_cr = b"\n" if stand_in is None else bytes([stand_in])
+            _copy_with_lf(file, path, lone_cr, quoted=file.reader == "csv")
             yield Readable(path, "none", "\n", stand_in)
     finally:
         path.unlink(missing_ok=True)
 
 
-def _copy_with_lf(file: DeliveryFile, copy: Path, lone_cr: bytes) -> None:
-    """Copy the file's text with every CRLF made LF and every lone CR made `lone_cr`."""
+def _copy_with_lf(file: DeliveryFile, copy: Path, lone_cr: bytes, quoted: bool = False) -> None:
+    """Copy the file's text with every CRLF made LF and every lone CR made `lone_cr`; with
+    `quoted` (CSV), but for the line breaks inside a quoted field (RFC 4180: a `"` opens or
+    closes one, and a doubled `""` inside one does both), which are kept as delivered."""
+    in_quotes = False
     with copy.open("wb") as target:
         held_back = b""  # a CR at the end of a chunk may be the first half of a CRLF
         for chunk in _delivered_chunks(file, decompressed=file.compressed):
             chunk = held_back + chunk
             held_back = b"\r" if chunk.endswith(b"\r") else b""
             chunk = chunk[: len(chunk) - len(held_back)]
-            target.write(chunk.replace(b"\r\n", b"\n").replace(b"\r", lone_cr))
-        target.write(held_back.replace(b"\r", lone_cr))
+            if not quoted:
+                target.write(_with_lf(chunk, lone_cr))
+                continue
+            parts = chunk.split(b'"')
+            for index, part in enumerate(parts):
+                if index:
+                    in_quotes = not in_quotes
+                parts[index] = part if in_quotes else _with_lf(part, lone_cr)
+            target.write(b'"'.join(parts))
+        target.write(held_back if in_quotes else _with_lf(held_back, lone_cr))
+
+
+def _with_lf(data: bytes, lone_cr: bytes) -> bytes:
+    return data.replace(b"\r\n", b"\n").replace(b"\r", lone_cr)
