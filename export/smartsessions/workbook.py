@@ -17,7 +17,10 @@ from xlsxwriter.exceptions import FileCreateError
 from xlsxwriter.worksheet import Worksheet
 
 EXCEL_MAX_DATA_ROWS = 1_048_575  # Excel's 1,048,576 rows, less the header
-CELL_MAX_CHARS = 32_767  # the longest text a cell holds, in code points
+# The longest text a cell holds: 32,767 characters as the spec counts them (code points), and
+# as Excel and XlsxWriter count them (UTF-16 code units) once a text holds characters outside
+# the Basic Multilingual Plane, each two units: XlsxWriter would cut such a text silently.
+CELL_MAX_CHARS = 32_767
 CUT_MARK = "…"
 SHEET_NAME_LIMIT = 31
 # Excel's 1900 date system: serial 1 is 1900-01-01 and serial 60 a 1900-02-29 that never was, so
@@ -199,8 +202,8 @@ class ReportWorkbook:
         if value is None:
             return
         if isinstance(value, str):
-            if len(value) > CELL_MAX_CHARS:
-                value = value[: CELL_MAX_CHARS - 1] + CUT_MARK
+            if len(value) > CELL_MAX_CHARS or _utf16_units(value) > CELL_MAX_CHARS:
+                value = _cut(value)
                 self.cells_cut += 1
             sheet.write_string(row, column, value)
         elif isinstance(value, date) and value.year < EXCEL_FIRST_YEAR:
@@ -324,6 +327,22 @@ def _excel_days(value: date | time) -> timedelta:
         value = datetime.combine(value, time())
     since_epoch = value - EXCEL_EPOCH
     return since_epoch if value >= EXCEL_AFTER_LEAP_DAY else since_epoch - DAY
+
+
+def _utf16_units(text: str) -> int:
+    """A text's length in UTF-16 code units, as a cell counts it; a text of at most half the
+    limit in code points is within it whatever it holds, which spares the encoding."""
+    if len(text) <= CELL_MAX_CHARS // 2:
+        return len(text)
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _cut(text: str) -> str:
+    """The text's longest beginning, in whole characters, that fits a cell with the mark after
+    it: the first 32,766 code points when each is one unit (report-sheets.md, Cells), fewer when
+    some take two."""
+    units = text.encode("utf-16-le")[: 2 * (CELL_MAX_CHARS - 1)]
+    return units.decode("utf-16-le", "ignore") + CUT_MARK  # "ignore": half a surrogate pair
 
 
 def _floor(days: timedelta, step: timedelta) -> timedelta:

@@ -172,6 +172,23 @@ def test_text_longer_than_a_cell_is_cut_with_an_ellipsis_and_counted(tmp_path):
     assert book.cells_cut == 1
 
 
+def test_text_of_characters_outside_the_bmp_is_cut_to_what_a_cell_holds_and_counted(tmp_path):
+    """A cell holds 32,767 UTF-16 code units, and an emoji takes two: 20,000 of them do not fit
+    though they are fewer than 32,767 code points. Found by the drawn deliveries: XlsxWriter cut
+    them to 16,383 silently; the writer cuts to the 16,383 that fit beside the mark, counted."""
+    emoji = "\N{GRINNING FACE}"
+    fits, astral = emoji * 16_383, emoji * 20_000  # 32,766 units; 40,000
+    mixed = "x" * 32_766 + emoji  # 32,767 code points, 32,768 units
+    book = ReportWorkbook(tmp_path / "out.xlsx")
+    book.write_tab("Long", [("Text", "varchar")], [(fits,), (astral,), (mixed,)])
+    book.close()
+    sheet = load_workbook(tmp_path / "out.xlsx")["Long"]
+    assert sheet["A2"].value == fits
+    assert sheet["A3"].value == emoji * 16_383 + "…"
+    assert sheet["A4"].value == "x" * 32_766 + "…"
+    assert book.cells_cut == 2
+
+
 def test_xlsxwriter_works_in_the_folder_it_is_given(tmp_path):
     work = tmp_path / "parts"
     work.mkdir()
