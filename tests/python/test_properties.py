@@ -194,15 +194,12 @@ def altered_text(db: Path, delivery: Delivery) -> list[str]:
             if column.kind != "text":
                 continue
             drawn = {record[column.name] for record in records if record.get(column.name)}
-            # KNOWN FAILURE (test_a_carriage_return_inside_a_csv_field_lands_as_delivered): a
-            # CR in a quoted CSV field lands as LF; such values are let through here
-            known = {value.replace("\r\n", "\n").replace("\r", "\n") for value in drawn}
             for (value,) in query(
                 db,
                 f"select {column.name} from raw.{table} where"
                 f" {column.name} is not null and {column.name} <> ''",
             ):
-                if value not in drawn and value not in known:
+                if value not in drawn:
                     altered.append(f"{table}.{column.name}: {shorten(value)}")
     return altered[:10]
 
@@ -533,8 +530,16 @@ TEXT_FORMATS = {"date": "%Y-%m-%d", "timestamp": "%Y-%m-%d %H:%M"}
 
 def expected_cell(value, data_type: str):
     """What openpyxl reads back from the cell a mart value makes (report-sheets.md, Cells)."""
-    if isinstance(value, str) and len(value) > CELL_MAX_CHARS:
-        return value[: CELL_MAX_CHARS - 1] + "…"
+    if isinstance(value, str) and utf16_length(value) > CELL_MAX_CHARS:
+        # cut to what a cell holds, counted as Excel counts (UTF-16 code units: the spec's
+        # code points wherever each is one unit), whole characters only, then the mark
+        kept, units = [], 0
+        for char in value:
+            units += utf16_length(char)
+            if units > CELL_MAX_CHARS - 1:
+                break
+            kept.append(char)
+        return "".join(kept) + "…"
     if (
         isinstance(value, date)
         and (value.date() if isinstance(value, datetime) else value) < EXCEL_FIRST_DAY
@@ -564,17 +569,6 @@ def same_cell(found, expected) -> bool:
 
 def utf16_length(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
-
-
-def known_utf16_cut(value) -> bool:
-    """KNOWN FAILURE (see test_a_long_text_of_astral_characters_is_cut_with_the_mark): a text
-    longer than 32,767 UTF-16 code units (Excel's real limit, and XlsxWriter's) that the
-    workbook writes whole or cut at 32,767 code points is cut again by XlsxWriter, silently,
-    without the mark. Skipped here so that the property keeps checking every other cell."""
-    if not isinstance(value, str):
-        return False
-    kept = value if len(value) <= CELL_MAX_CHARS else value[: CELL_MAX_CHARS - 1] + "…"
-    return utf16_length(kept) > CELL_MAX_CHARS
 
 
 def tab_rows(catalog: Path, event_id: str, window: Window) -> dict[str, tuple[list, list]]:
@@ -610,7 +604,7 @@ def check_workbook(path: Path, tabs: dict[str, tuple[list, list]]) -> list[str]:
         for number, (row, found_row) in enumerate(zip(rows, cells[1:], strict=True), start=2):
             for column, value, cell in zip(columns, row, found_row, strict=True):
                 expected = expected_cell(value, column.data_type)
-                if not same_cell(cell.value, expected) and not known_utf16_cut(value):
+                if not same_cell(cell.value, expected):
                     wrong.append(
                         f"{name}!{cell.coordinate} ({column.header}, row {number}): mart"
                         f" {shorten(value)}, cell {shorten(cell.value)}"
@@ -709,31 +703,20 @@ def regressions_db(workspace) -> Path:
     return db
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="KNOWN FAILURE, open: file_checks.py reads a CSV file holding a lone CR from a copy"
-    " with every lone CR made LF, inside quoted fields too",
-)
 def test_a_carriage_return_inside_a_csv_field_lands_as_delivered(regressions_db):
     """Found by the drawn deliveries: a CSV field holding a carriage return, quoted as RFC 4180
-    has it (`r0,E,"Hall<CR>B<CR>"`), lands with its CR turned into a line feed ("Hall\\nB"):
-    the loader takes the file for one that mixes line endings and rewrites every lone CR,
-    quoted or not. Text is trimmed at its ends only (report-sheets.md, Trimming)."""
+    has it (`r0,E,"Hall<CR>B<CR>"`), landed with its CR turned into a line feed ("Hall\\nB"):
+    the loader took the file for one that mixes line endings and rewrote every lone CR, quoted
+    or not (fixed in 6a08059). Text is trimmed at its ends only (report-sheets.md, Trimming)."""
     assert query(
         regressions_db, "select room_name from marts.room_schedules where event_id = 'c1-E'"
     ) == [("Hall\rB",)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="KNOWN FAILURE, open: report-sheets.md counts a cell's 32,767 characters as code"
-    " points, Excel and XlsxWriter as UTF-16 code units; workbook.py cuts by code points and"
-    " XlsxWriter then cuts again, silently, with no mark and not counted",
-)
 def test_a_long_text_of_astral_characters_is_cut_with_the_mark(regressions_db, workspace):
     """Found by the drawn deliveries: a room name of 20,000 emoji came back as 16,383 of them,
-    without the `…` and not counted in Report info. Whatever the fix (the spec counting UTF-16
-    code units, as Excel does), a cell is never cut silently."""
+    without the `…` and not counted in Report info: XlsxWriter, like Excel, counts a cell's
+    32,767 characters in UTF-16 code units (fixed in 765aaef). A cell is never cut silently."""
     out = workspace / "regressions" / "astral.xlsx"
     export_report(regressions_db, "c0-E", out)
     book = load_workbook(out)
