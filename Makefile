@@ -31,8 +31,9 @@ lint: $(INSTALLED)
 	$(BIN)/ruff format --check export tests bench
 	SMARTSESSIONS_DB=$(TEST_DB) $(BIN)/sqlfluff lint models tests
 
+# One worker per core, each taking whole test files (their module fixtures are built once).
 pytest: $(INSTALLED)
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadfile
 
 # dbt build (seeds, models, unit tests, data tests) on a generated delivery.
 dbt-test: $(INSTALLED)
