@@ -31,9 +31,10 @@ lint: $(INSTALLED)
 	$(BIN)/ruff format --check export tests bench
 	SMARTSESSIONS_DB=$(TEST_DB) $(BIN)/sqlfluff lint models tests
 
-# One worker per core, each taking whole test files (their module fixtures are built once).
+# One worker per core, each taking whole test files (their module fixtures are built once); the
+# slowest tests' seconds are printed, so that the suite's time is watched.
 pytest: $(INSTALLED)
-	$(BIN)/pytest -n auto --dist loadfile
+	$(BIN)/pytest -n auto --dist loadfile --durations=15
 
 # dbt build (seeds, models, unit tests, data tests) on a generated delivery.
 dbt-test: $(INSTALLED)

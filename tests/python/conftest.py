@@ -7,6 +7,23 @@ from pathlib import Path
 
 import pytest
 
+# The slowest test files, in the order they start. `make test` hands whole files to one worker
+# per core in collection order (pytest-xdist --dist loadfile): a long file picked up last would
+# run alone at the end while the other core idles.
+SLOWEST_FIRST = (
+    "test_refresh.py",
+    "test_bench.py",
+    "test_properties.py",
+    "test_export.py",
+    "test_install.py",
+    "test_build.py",
+)
+
+
+def pytest_collection_modifyitems(items):
+    rank = {name: position for position, name in enumerate(SLOWEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: the rest in order
+
 
 @pytest.fixture
 def another_process_holding():
