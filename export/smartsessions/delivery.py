@@ -4,7 +4,7 @@ Only regular files inside the delivery folder are read. The walk never follows a
 folder; a link to a file is followed only when it resolves to a regular file inside the
 folder. Anything else (a link that leaves, dangles or loops, a FIFO, a device, a socket) is
 reported and never opened: opening a FIFO would block the load, and a link could read any file
-on the machine.
+on the machine. So is a file or folder whose name is not UTF-8, shown with its bytes escaped.
 """
 
 import errno
@@ -69,10 +69,31 @@ def _entries(root: Path, folder: Path, prefix: str):
         if entry.name.startswith("."):
             continue
         relative = prefix + entry.name
-        if entry.is_dir(follow_symlinks=False):
+        if not _is_utf8(entry.name):
+            # DuckDB takes UTF-8 text only, so the name cannot be recorded (raw.loaded_files, the
+            # rejects): a warning, not a traceback that stops every load until it is deleted.
+            shown = _escaped(relative) + ("/" if entry.is_dir(follow_symlinks=False) else "")
+            yield Entry(shown, None, "its name is not UTF-8")
+        elif entry.is_dir(follow_symlinks=False):
             yield from _entries(root, Path(entry.path), relative + "/")
         else:
             yield _regular_file(root, Path(entry.path), relative)
+
+
+def _is_utf8(name: str) -> bool:
+    """Whether the name's bytes were UTF-8: os.scandir decodes the others with surrogateescape,
+    whose lone surrogates do not encode."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _escaped(relative: str) -> str:
+    """The path with each byte that is not UTF-8 shown as `\\xNN`: the byte on disk, which a
+    person can look for, rather than the surrogate Python decoded it to."""
+    return os.fsencode(relative).decode("utf-8", "backslashreplace")
 
 
 def _regular_file(root: Path, path: Path, relative: str) -> Entry:

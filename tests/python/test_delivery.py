@@ -13,12 +13,15 @@ from pathlib import Path
 
 import pytest
 from deliveries import JOIN, ROOM, csv_rows, jsonl, query, table_counts, write, write_parquet
+from typer.testing import CliRunner
 
+from smartsessions.cli import app
 from smartsessions.errors import SmartSessionsError
 from smartsessions.generate import generate_delivery
 from smartsessions.load import load_delivery
 
 SMARTSESSIONS = str(Path(sys.executable).parent / "smartsessions")
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "delivery"
 
 # --- the delivery's files ---------------------------------------------------------------------
 
@@ -266,3 +269,32 @@ def test_a_device_is_skipped_unopened(delivery, db):
     summary = load_delivery(db, delivery)
     assert summary.warnings == ["skipped room_joins.jsonl: a device, not a regular file"]
     assert summary.files_loaded == 1
+
+
+def not_utf8(folder: Path, name: bytes) -> Path:
+    """The path of `name` in `folder`, its bytes kept as they are (surrogateescape)."""
+    return folder / os.fsdecode(name)
+
+
+def test_a_name_that_is_not_utf8_is_skipped_and_the_rest_loads(tmp_path, delivery, db):
+    shutil.copytree(FIXTURE, delivery)
+    write(not_utf8(delivery, b"late\xff.jsonl"), jsonl(JOIN))
+    write(not_utf8(delivery / "room_joins", b"day-3\xe9.jsonl"), jsonl(JOIN))
+    write(not_utf8(delivery, b"rooms\xff") / "extra.jsonl", jsonl(ROOM))  # a folder
+    skipped = [
+        r"warning: skipped late\xff.jsonl: its name is not UTF-8",
+        r"warning: skipped room_joins/day-3\xe9.jsonl: its name is not UTF-8",
+        r"warning: skipped rooms\xff/: its name is not UTF-8",
+    ]
+    loaded = CliRunner().invoke(app, ["load", str(delivery), "--db", str(db)])
+    assert (loaded.exit_code, loaded.stderr.splitlines()) == (0, skipped)
+    assert loaded.stdout.startswith("9 files loaded, 0 skipped as already loaded, 0 rejected")
+    assert query(db, "select source_file from raw.loaded_files order by 1") == [
+        (name,) for name in sorted(clean_names(FIXTURE))
+    ]
+    # a schedule's refresh publishes too, rather than stopping on the name every time
+    refreshed = CliRunner().invoke(
+        app, ["refresh", str(delivery), "--db", str(tmp_path / "refreshed.duckdb")]
+    )
+    assert (refreshed.exit_code, refreshed.stderr.splitlines()) == (0, skipped)
+    assert refreshed.stdout.startswith("refresh: 9 files and 26 records new")
