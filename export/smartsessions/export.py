@@ -21,7 +21,7 @@ from smartsessions.errors import SmartSessionsError
 from smartsessions.freshness import DataAsOf, read_data_as_of
 from smartsessions.leftovers import remove, remove_abandoned, work_path
 from smartsessions.publish import require_published
-from smartsessions.report import Tab, Window, read_tabs
+from smartsessions.report import Tab, Window, read_date, read_tabs
 from smartsessions.workbook import EXCEL_MAX_DATA_ROWS, ReportWorkbook, TimeChart
 
 # The Usage graph tab charts its rooms with most joins (report-sheets.md): joins and unique
@@ -66,7 +66,7 @@ def parse_date(text: str | None, option: str) -> date | None:
     if text is None:
         return None
     try:
-        return date.fromisoformat(text)
+        return read_date(text)
     except ValueError:
         raise SmartSessionsError(f"{option} {text!r} is not a date YYYY-MM-DD") from None
 

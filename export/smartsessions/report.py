@@ -6,6 +6,7 @@ bounds as parameters (`macros/report_catalog.sql`). An export reads those rows a
 SQL, read-only: the tab definitions stay in the dbt models, one per tab.
 """
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -19,6 +20,16 @@ class Column:
     name: str
     header: str
     data_type: str
+
+
+def read_date(text: str) -> date:
+    """A report window's date as people type it, in the CLI and the portal: exactly
+    YYYY-MM-DD, a real day; ValueError otherwise. date.fromisoformat alone also takes
+    20260328 and week dates (2026-W13-6, 2026W136), which the help and the errors do not
+    promise; [0-9], as \\d matches other scripts' digits too."""
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+        raise ValueError(f"{text!r} is not YYYY-MM-DD")
+    return date.fromisoformat(text)
 
 
 @dataclass(frozen=True)

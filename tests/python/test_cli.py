@@ -51,6 +51,32 @@ def test_only_load_creates_a_database(tmp_path, monkeypatch, command):
 
 
 @pytest.mark.parametrize(
+    "day",
+    [
+        "20260328",
+        "2026-W13-6",
+        "2026W136",
+        "2026-087",
+        "\uff12\uff10\uff12\uff16-03-28",
+        "2026-3-28",
+    ],
+    ids=["basic", "week date", "basic week date", "ordinal", "full-width digits", "1-digit month"],
+)
+@pytest.mark.parametrize("option", ["--from", "--to"])
+def test_a_date_is_exactly_yyyy_mm_dd(tmp_path, option, day):
+    # the dates are read before the database is looked for: no database needed
+    missing = tmp_path / "missing.duckdb"
+    export = ["export", "--event", "LDN26", "--out", str(tmp_path / "r.xlsx"), "--db", str(missing)]
+    refused = invoke(*export, option, day)
+    assert (refused.exit_code, refused.stderr) == (
+        1,
+        f"error: {option} {day!r} is not a date YYYY-MM-DD\n",
+    )
+    taken = invoke(*export, option, "2026-03-28")
+    assert taken.stderr == f"error: no database at {missing}: load a delivery first\n"
+
+
+@pytest.mark.parametrize(
     ("args", "message"),
     [
         (

@@ -31,6 +31,17 @@ from smartsessions.portal.app import LOG_IN_FAILED, NOT_AVAILABLE, create_app
 from smartsessions.portal.links import Links
 from smartsessions.portal.state import State, now
 
+# The ISO 8601 forms date.fromisoformat takes beside YYYY-MM-DD (basic and week dates), and
+# near misses it refuses (ordinal date, full-width digits, a one-digit month): the form asks
+# for YYYY-MM-DD only.
+NOT_YYYY_MM_DD = [
+    "20260328",
+    "2026-W13-6",
+    "2026W136",
+    "2026-087",
+    "\uff12\uff10\uff12\uff16-03-28",
+    "2026-3-28",
+]
 SECURITY_HEADERS = {
     "content-security-policy": (
         "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none';"
@@ -338,8 +349,22 @@ def test_the_rate_limit_answers_429(portal_db, tmp_path):
         ("2026-03-30", "2026-03-29", "from", "From (2026-03-30) is after To (2026-03-29)."),
         ("29/03/2026", "2026-03-30", "from", "&#39;29/03/2026&#39; is not a date: use YYYY-MM-DD."),
         ("2026-03-29", "2026-02-30", "to", "&#39;2026-02-30&#39; is not a date: use YYYY-MM-DD."),
+        *(
+            (day, "2026-03-30", "from", f"&#39;{day}&#39; is not a date: use YYYY-MM-DD.")
+            for day in NOT_YYYY_MM_DD
+        ),
+        *(
+            ("2026-03-28", day, "to", f"&#39;{day}&#39; is not a date: use YYYY-MM-DD.")
+            for day in NOT_YYYY_MM_DD
+        ),
     ],
-    ids=["from after to", "not a date", "no such day"],
+    ids=[
+        "from after to",
+        "not a date",
+        "no such day",
+        *(f"from {day}" for day in NOT_YYYY_MM_DD),
+        *(f"to {day}" for day in NOT_YYYY_MM_DD),
+    ],
 )
 def test_dates_are_checked_beside_their_field(ann, settings, start, end, field, message):
     before = request_count(settings)

@@ -11,7 +11,6 @@ import time
 from collections.abc import Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
@@ -33,7 +32,7 @@ from smartsessions.portal.links import LinkExpired, LinkInvalid, Links
 from smartsessions.portal.sessions import COOKIE, Person, Sessions
 from smartsessions.portal.settings import Settings
 from smartsessions.portal.state import State
-from smartsessions.report import Window
+from smartsessions.report import Window, read_date
 
 HERE = Path(__file__).resolve().parent
 log = logging.getLogger("smartsessions.portal")
@@ -288,7 +287,7 @@ class Dates:
         parsed = {}
         for name, text in (("start", start), ("end", end)):
             try:
-                parsed[name] = date.fromisoformat(text) if text else None
+                parsed[name] = read_date(text) if text else None
             except ValueError:
                 dates.errors[name] = f"{text!r} is not a date: use YYYY-MM-DD."
         if not dates.errors:
