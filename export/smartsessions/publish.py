@@ -7,7 +7,10 @@ successful build replaces, whole, with `os.replace`; a reader that opened the ol
 on it. The catalog holds the small relations as tables and the big ones as views over parquet
 files in `NAME.lake/`, one file per partition (event app, and local date for the activity),
 named after its content: a partition whose rows did not change keeps its file, so a refresh
-writes only what changed. Files no catalog names are removed once they are an hour old.
+writes only what changed. A file the new catalog no longer names is retired, and the catalog
+records when (`publication.retired_files`); it is removed by the first publish more than an hour
+after that, so a reader still on an earlier catalog keeps its files for that hour, however long
+ago they were written.
 """
 
 import hashlib
@@ -36,7 +39,7 @@ PARTITIONED = {
 }
 BOOKKEEPING = ("raw.loaded_files",)
 CATALOG_SCHEMA = "publication"  # the catalog's own book-keeping
-ABANDONED_AFTER_SECONDS = 3600  # a file no catalog names is removed after this
+ABANDONED_AFTER_SECONDS = 3600  # a file no catalog names is removed this long after it retired
 
 
 @dataclass(frozen=True)
@@ -76,16 +79,22 @@ def publish(
     summary = PublishSummary(target)
     lake = lake_dir(db_path)
     lake.mkdir(exist_ok=True)
-    previous = _previous_files(target)
+    previous, retired = _previous_files(target)
     partitioned = dict(PARTITIONED) | {f"marts.{name}": ("event_id",) for name in _tab_marts(con)}
     files: dict[str, list[tuple[str, str, str]]] = {}
     for relation, keys in partitioned.items():
         files[relation] = _write_partitions(con, relation, keys, lake, previous, summary)
     needed = [*BOOKKEEPING, *_read_by_tabs(con), *(f"marts.{name}" for name in _marts(con))]
     small = sorted(set(needed) - set(partitioned))
+    referenced = {path for entries in files.values() for _, _, path in entries}
+    retired, expired = _retire(lake, referenced, retired)
     with _swapped_in(target) as staging:
-        _write_catalog(con, staging, small, files, summary, freshness or Freshness())
-    _remove_unreferenced(lake, {path for entries in files.values() for _, _, path in entries})
+        _write_catalog(con, staging, small, files, retired, summary, freshness or Freshness())
+    # Only once no catalog names them: a publish killed before the rename leaves the previous
+    # catalog, whose retired files must still be there (killed after it, the next publish finds
+    # these unrecorded and retires them again, which only keeps them longer).
+    for path in expired:
+        Path(path).unlink(missing_ok=True)
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -157,19 +166,27 @@ def _read_by_tabs(con) -> set[str]:
     }
 
 
-def _previous_files(target: Path) -> dict[tuple[str, str], tuple[str, str]]:
-    """(relation, partition key) -> (fingerprint, file) in the catalog published now."""
+def _previous_files(target: Path) -> tuple[dict, dict[str, datetime]]:
+    """(relation, partition key) -> (fingerprint, file) in the catalog published now, and
+    file -> when it was retired, for the files it records as retired."""
     if not target.exists():
-        return {}
+        return {}, {}
     try:
         with duckdb.connect(str(target), read_only=True) as old:
             rows = old.execute(
                 "select relation, partition_key, fingerprint, file"
                 f" from {CATALOG_SCHEMA}.partitions"
             ).fetchall()
+            try:
+                retired = old.execute(
+                    f"select file, retired_at from {CATALOG_SCHEMA}.retired_files"
+                ).fetchall()
+            except duckdb.CatalogException:  # a catalog from before retirement was recorded:
+                retired = []  # its unnamed files are retired now, so kept another hour
     except duckdb.Error:  # an older or damaged catalog: every partition is written again
-        return {}
-    return {(relation, key): (fingerprint, file) for relation, key, fingerprint, file in rows}
+        return {}, {}
+    files = {(relation, key): (fingerprint, file) for relation, key, fingerprint, file in rows}
+    return files, dict(retired)
 
 
 def _write_partitions(con, relation, keys, lake: Path, previous, summary) -> list:
@@ -204,7 +221,9 @@ def _write_partitions(con, relation, keys, lake: Path, previous, summary) -> lis
     return entries
 
 
-def _write_catalog(con, staging: Path, small: list[str], files: dict, summary, freshness) -> None:
+def _write_catalog(
+    con, staging: Path, small: list[str], files: dict, retired: dict, summary, freshness
+) -> None:
     con.execute(f"attach {literal(staging)} as published_next")
     try:
         schemas = {name.split(".")[0] for name in [*small, *files]} | {CATALOG_SCHEMA}
@@ -236,6 +255,15 @@ def _write_catalog(con, staging: Path, small: list[str], files: dict, summary, f
                 rows,
             )
         con.execute(
+            f"create table published_next.{CATALOG_SCHEMA}.retired_files"
+            " (file varchar, retired_at timestamp)"
+        )
+        if retired:
+            con.executemany(
+                f"insert into published_next.{CATALOG_SCHEMA}.retired_files values (?, ?)",
+                sorted(retired.items()),
+            )
+        con.execute(
             f"create table published_next.{CATALOG_SCHEMA}.published as"
             " select ? as published_at, (select max(load_id) from intermediate.int_latest_load)"
             " as load_id, ? as freshness_warn_hours, ? as freshness_error_hours",
@@ -263,14 +291,31 @@ def _sync(path: Path) -> None:
         os.close(handle)
 
 
-def _remove_unreferenced(lake: Path, referenced: set[str]) -> None:
-    """Remove the lake's files the new catalog does not name (and parts a killed publish left),
-    once they are old enough that no reader of an earlier catalog is still reading them."""
-    now = time.time()
+def _retire(
+    lake: Path, referenced: set[str], retired: dict[str, datetime]
+) -> tuple[dict[str, datetime], list[str]]:
+    """The lake's files the new catalog does not name, with when they were retired (the new
+    catalog records them), and those retired long enough ago to remove.
+
+    Retention counts from when a file stopped being published, never from when it was written:
+    a partition written days ago is exactly what a reader of the previous catalog is reading.
+    A file the previous catalog retired keeps its time; any other unnamed file (one the previous
+    catalog named, or one a killed publish left) is retired now. A retired file that the new
+    catalog names again (same content, same name) is simply not unnamed: it is un-retired."""
+    # Naive UTC, as the catalog stores times; seconds before the rename that retires them.
+    now = datetime.now(UTC).replace(tzinfo=None)
+    kept: dict[str, datetime] = {}
+    expired = []
     for path in lake.rglob("*"):
-        unnamed = path.is_file() and str(path) not in referenced
-        if unnamed and now - path.stat().st_mtime > ABANDONED_AFTER_SECONDS:
-            path.unlink(missing_ok=True)
+        name = str(path)
+        if not path.is_file() or name in referenced:
+            continue
+        since = retired.get(name, now)
+        if (now - since).total_seconds() > ABANDONED_AFTER_SECONDS:
+            expired.append(name)
+        else:
+            kept[name] = since
+    return kept, expired
 
 
 def require_published(db_path: Path) -> Path:
