@@ -16,6 +16,7 @@ SLOWEST_FIRST = (
     "test_properties.py",
     "test_export.py",
     "test_install.py",
+    "test_publish.py",
     "test_build.py",
 )
 
