@@ -7,6 +7,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 import pytest
+from test_portal_routes import NOT_YYYY_MM_DD  # the CLI and the portal share one parser
 from typer.testing import CliRunner
 
 from smartsessions.cli import app
@@ -52,14 +53,7 @@ def test_only_load_creates_a_database(tmp_path, monkeypatch, command):
 
 @pytest.mark.parametrize(
     "day",
-    [
-        "20260328",
-        "2026-W13-6",
-        "2026W136",
-        "2026-087",
-        "\uff12\uff10\uff12\uff16-03-28",
-        "2026-3-28",
-    ],
+    NOT_YYYY_MM_DD,
     ids=["basic", "week date", "basic week date", "ordinal", "full-width digits", "1-digit month"],
 )
 @pytest.mark.parametrize("option", ["--from", "--to"])
