@@ -27,9 +27,9 @@ from portal_kit import (
     wait_until,
 )
 from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.wait import WebDriverWait
 from typer.testing import CliRunner
 
@@ -139,7 +139,18 @@ def click(driver, text: str, navigates: bool = True) -> None:
         By.XPATH, f"//button[normalize-space()='{text}'] | //a[normalize-space()='{text}']"
     ).click()
     if navigates:
-        WebDriverWait(driver, 20).until(staleness_of(page))
+        WebDriverWait(driver, 20).until(lambda _: _gone(page))
+
+
+def _gone(element) -> bool:
+    """Whether the page the element was on has been replaced. Mid-navigation Chromium may
+    answer "Node with given id does not belong to the document" rather than that the element
+    is stale (selenium's staleness_of lets that through as an error): both mean gone."""
+    try:
+        element.is_enabled()
+    except WebDriverException:  # StaleElementReferenceException among them
+        return True
+    return False
 
 
 def type_date(field, day: str) -> None:
