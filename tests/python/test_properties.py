@@ -21,7 +21,6 @@ import random
 import shutil
 import sys
 import time
-from collections import Counter
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from datetime import time as time_of_day
@@ -368,6 +367,11 @@ def invariants() -> dict[str, str]:
     return checks
 
 
+def counts_by_key(con, sql: str) -> dict[tuple, int]:
+    """(room, second key) -> count, from a query of three columns."""
+    return {(room, key): count for room, key, count in con.execute(sql).fetchall()}
+
+
 def reference_checks(db: Path) -> list[str]:
     """Counted joins worked out from the landed records by the spec's rules, independently of
     the models: latest room version (latest updated_at, a missing one oldest, then the later
@@ -403,20 +407,11 @@ def reference_checks(db: Path) -> list[str]:
             " join rooms r on r.room_id = j.room_id and r.event_id = j.event_id"
             " left join apps a on trim(a.event_id) = r.event_id where j.copy = 1"
         )
-        entries = dict(
-            ((room, user), count)
-            for room, user, count in con.execute(
-                "select room_id, user_id, count(*) from counted group by all"
-            ).fetchall()
-        )
-        buckets = Counter(
-            dict(
-                ((room, start), count)
-                for room, start, count in con.execute(
-                    "select room_id, time_bucket(interval 15 minute, timezone(zone, occurred_at))"
-                    " as start, count(*) from counted group by all"
-                ).fetchall()
-            )
+        entries = counts_by_key(con, "select room_id, user_id, count(*) from counted group by all")
+        buckets = counts_by_key(
+            con,
+            "select room_id, time_bucket(interval 15 minute, timezone(zone, occurred_at))"
+            " as start, count(*) from counted group by all",
         )
         days = set(
             con.execute(
@@ -424,20 +419,13 @@ def reference_checks(db: Path) -> list[str]:
                 " from counted"
             ).fetchall()
         )
-        built_entries = dict(
-            ((room, user), count)
-            for room, user, count in con.execute(
-                "select room_id, user_id, entry_count from built.marts.room_user_entries"
-            ).fetchall()
+        built_entries = counts_by_key(
+            con, "select room_id, user_id, entry_count from built.marts.room_user_entries"
         )
-        built_buckets = Counter(
-            dict(
-                ((room, start), count)
-                for room, start, count in con.execute(
-                    "select room_id, bucket_start, join_count from built.marts.room_join_buckets"
-                    " where join_count > 0"
-                ).fetchall()
-            )
+        built_buckets = counts_by_key(
+            con,
+            "select room_id, bucket_start, join_count from built.marts.room_join_buckets"
+            " where join_count > 0",
         )
         built_days = set(
             con.execute(
