@@ -56,7 +56,7 @@ app = typer.Typer(
 )
 # --db is accepted before the command name and after it (the command's own wins).
 DbOption = Annotated[
-    Path | None,
+    str | None,  # not a Path: `--db ""` would be the current folder
     typer.Option("--db", help="DuckDB file [default: $SMARTSESSIONS_DB or ./smartsessions.duckdb]"),
 ]
 # --target too: where load, build and export run (README, "The same pipeline on Spark").
@@ -69,12 +69,12 @@ TargetOption = Annotated[
         " export run on Spark [default: duckdb]",
     ),
 ]
-state: dict[str, Path | Target | None] = {}
+state: dict[str, str | Target | None] = {}
 
 
-def database(db: Path | None) -> Path:
+def database(db: str | None) -> Path:
     """The database a command works on: its own --db, the one before it, or the default."""
-    return database_path(db or state.get("db"))
+    return database_path(db if db is not None else state.get("db"))
 
 
 def engine(target: Target | None) -> str:
@@ -237,8 +237,8 @@ def demo(
     from smartsessions.generate import generate_delivery
     from smartsessions.load import load_delivery
 
-    db = database(db)
     try:
+        db = database(db)
         say(generate_delivery(folder, scale=1, seed=1).describe())
         say(load_delivery(db, folder, progress=show_progress()).describe())
         built = run_build(db, progress=show_progress())
@@ -337,7 +337,7 @@ def read_password(from_stdin: bool) -> str:
     return typer.prompt("Password", hide_input=True, confirmation_prompt=True)
 
 
-def accounts(db: Path | None):
+def accounts(db: str | None):
     from smartsessions.portal.accounts import accounts_for
 
     return accounts_for(database(db))

@@ -3,16 +3,22 @@
 import os
 from pathlib import Path
 
+from smartsessions.errors import SmartSessionsError
+
 # The dbt project travels inside the package: in the repository these are links to its top-level
 # dbt_project.yml, models/, macros/, ...; an installed package holds copies.
 PROJECT_DIR = Path(__file__).resolve().parent / "dbt_project"
 DEFAULT_DB = "smartsessions.duckdb"
 
 
-def database_path(db: Path | None) -> Path:
+def database_path(db: str | None) -> Path:
     """The DuckDB file: --db, else $SMARTSESSIONS_DB, else ./smartsessions.duckdb."""
-    chosen = db or Path(os.environ.get("SMARTSESSIONS_DB") or DEFAULT_DB)
-    return chosen.expanduser().resolve()
+    if db == "":  # as a path it would be the current folder
+        raise SmartSessionsError("--db is empty: give the database file's path")
+    chosen = Path(db or os.environ.get("SMARTSESSIONS_DB") or DEFAULT_DB).expanduser().resolve()
+    if chosen.is_dir():  # else each command would name its files after the folder, beside it
+        raise SmartSessionsError(f"database {chosen} is a folder, not a database file")
+    return chosen
 
 
 def dbt_work_dir(db_path: Path) -> Path:

@@ -51,6 +51,25 @@ def test_only_load_creates_a_database(tmp_path, monkeypatch, command):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("command", [["status"], ["build"], ["user", "list"]], ids=" ".join)
+def test_an_empty_db_or_a_folder_is_one_line(tmp_path, monkeypatch, command):
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    empty = invoke("--db", "", *command)
+    assert (empty.exit_code, empty.stderr) == (
+        1,
+        "error: --db is empty: give the database file's path\n",
+    )
+    folder = invoke(*command, "--db", str(work))
+    assert (folder.exit_code, folder.stderr) == (
+        1,
+        f"error: database {work} is a folder, not a database file\n",
+    )
+    # nothing named after the folder beside it (the portal's accounts were work.portal.sqlite3)
+    assert list(tmp_path.rglob("*")) == [work]
+
+
 @pytest.mark.parametrize(
     "day",
     NOT_YYYY_MM_DD,
