@@ -26,6 +26,11 @@ def connect(
         )
     if {'"', "'"} & set(db_path.stem):  # SQL quotes the catalog name with them
         raise SmartSessionsError(f"database {db_path}: name the file without quotes")
+    if "?" in str(db_path):  # DuckDB's options start there: it would make a file of the rest
+        raise SmartSessionsError(
+            f"database {db_path}: DuckDB reads a `?` in the path as the start of options;"
+            " move or rename it"
+        )
     if not create and not db_path.exists():
         raise SmartSessionsError(f"no database at {db_path}: load a delivery first")
     creating = not db_path.exists()

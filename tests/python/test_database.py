@@ -34,3 +34,16 @@ def test_a_damaged_or_foreign_file_is_one_line(tmp_path):
             connect(db, read_only=True)
         assert str(failure.value).startswith(f"cannot open database {db}: ")
         assert "\n" not in str(failure.value)
+
+
+def test_a_question_mark_in_the_path_is_refused_and_nothing_is_left(tmp_path):
+    # DuckDB reads what follows a `?` as options: it made a 12 KB file that never worked
+    folder = tmp_path / "reports?2026"
+    folder.mkdir()
+    db = folder / "landed.duckdb"
+    with pytest.raises(SmartSessionsError) as refused:
+        connect(db, create=True)
+    assert str(refused.value) == (
+        f"database {db}: DuckDB reads a `?` in the path as the start of options; move or rename it"
+    )
+    assert list(tmp_path.rglob("*")) == [folder]
