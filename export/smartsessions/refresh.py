@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from smartsessions.build import BuildSummary, run_build
+from smartsessions.errors import SmartSessionsError
 from smartsessions.load import LoadSummary, load_delivery
 
 
@@ -56,7 +57,13 @@ def refresh_lock(db_path: Path, on_wait: Callable[[str], None]) -> Iterator[None
     """Held for a whole refresh (`NAME.refresh.lock` beside the database, never removed): a
     second refresh says it waits, then waits for the first to end."""
     lock_file = db_path.with_name(f"{db_path.stem}.refresh.lock")
-    handle = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        # read-only: flock needs no more, so a lock file another user made serves as well
+        handle = os.open(lock_file, os.O_RDONLY | os.O_CREAT, 0o644)
+    except OSError as error:
+        raise SmartSessionsError(
+            f"cannot open the refresh lock {lock_file}: {error.strerror}"
+        ) from None
     try:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -2,6 +2,7 @@
 in a reader's way. The invariant: refreshing after each delivery gives the marts of one
 full build over all of them, row for row."""
 
+import fcntl
 import json
 import os
 import signal
@@ -131,6 +132,53 @@ def test_a_second_refresh_waits_for_the_first(generated, tmp_path):
     reference = tmp_path / "full-build.duckdb"
     run_workers([{"db": reference, "batches": [first, second], "full_refresh": True}], tmp_path, 1)
     assert marts(db) == marts(reference)
+
+
+def without_root_s_override() -> list[str]:
+    """A command prefix under which file modes bind this user as they bind another: root
+    passes them by its capabilities, so they are dropped (setpriv, util-linux)."""
+    return ["setpriv", "--bounding-set=-all", "--inh-caps=-all"] if os.geteuid() == 0 else []
+
+
+def test_a_lock_file_this_user_may_only_read_still_locks(tmp_path):
+    # another user's lock file, 0644: writing it was refused (a PermissionError traceback)
+    db = tmp_path / "shared.duckdb"
+    lock_file = tmp_path / "shared.refresh.lock"
+    lock_file.touch(mode=0o444)
+    hold = (
+        "import sys; from pathlib import Path; from smartsessions.refresh import refresh_lock\n"
+        "with refresh_lock(Path(sys.argv[1]), print):\n"
+        "    print('locked', flush=True); sys.stdin.readline()"
+    )
+    holder = subprocess.Popen(
+        [*without_root_s_override(), sys.executable, "-c", hold, str(db)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline() == "locked\n"
+        with open(lock_file) as probe, pytest.raises(BlockingIOError):
+            fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    finally:
+        holder.communicate("done\n")
+    assert holder.returncode == 0
+
+
+def test_a_lock_file_this_user_may_not_open_is_one_line(tmp_path):
+    db = tmp_path / "shared.duckdb"
+    lock_file = tmp_path / "shared.refresh.lock"
+    lock_file.touch(mode=0o000)
+    result = subprocess.run(
+        [*without_root_s_override(), SMARTSESSIONS, "refresh", str(FIXTURE), "--db", str(db)],
+        capture_output=True,
+        text=True,
+    )
+    assert (result.returncode, result.stderr) == (
+        1,
+        f"error: cannot open the refresh lock {lock_file}: Permission denied\n",
+    )
+    assert list(tmp_path.iterdir()) == [lock_file]
 
 
 def published_at(db: Path):
