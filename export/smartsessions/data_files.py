@@ -55,6 +55,11 @@ def _check_folder(folder: Path) -> None:
         raise SmartSessionsError(f"--out {folder} is not a folder")
     if not folder.parent.is_dir():
         raise SmartSessionsError(f"output folder {folder.parent} does not exist")
-    folder.mkdir(exist_ok=True)
+    try:
+        folder.mkdir(exist_ok=True)
+    except OSError as error:  # a parent that takes no folders (/proc), or not ours to write in
+        raise SmartSessionsError(
+            f"cannot create output folder {folder}: {error.strerror}"
+        ) from None
     if not os.access(folder, os.W_OK):
         raise SmartSessionsError(f"output folder {folder} is not writable")
