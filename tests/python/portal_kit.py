@@ -1,7 +1,9 @@
 """Helpers for the portal's tests: the hand-made delivery built into a database (with markup in
-the other tenant's event name), settings in a temporary folder, accounts, forms posted with
-their CSRF token, and a real SMTP server that answers as told."""
+the other tenant's event name, and an event app whose code a URL would split), settings in a
+temporary folder, accounts, forms posted with their CSRF token, and a real SMTP server that
+answers as told."""
 
+import csv
 import re
 import shutil
 import socket
@@ -11,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
+from urllib.parse import quote
 
 from aiosmtpd.controller import Controller
 
@@ -23,6 +26,7 @@ from smartsessions.portal.state import State
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "delivery"
 MARKUP_NAME = "<script>alert('x')</script> & Co"  # OTH26's name in the portal's database
+ODD = "Q&A/26 ?#%+é"  # an event app (without activity) whose code a URL path would split
 PASSWORD = "correct horse battery staple"
 ANN, BOB = "ann@example.com", "bob@example.org"  # LDN26's organiser, OTH26's
 SECRET = "a-test-signing-key-" + "k" * 40
@@ -37,6 +41,8 @@ def build_portal_db(folder: Path) -> Path:
     apps = delivery / "event_apps.csv"
     name = MARKUP_NAME.replace('"', '""')
     apps.write_text(apps.read_text().replace("OTH26,Other Event,", f'OTH26,"{name}",'))
+    with apps.open("a", newline="") as out:
+        csv.writer(out, lineterminator="\n").writerow([ODD, "Odd Codes", "Europe/Paris"])
     db = folder / "portal.duckdb"
     load_delivery(db, delivery)
     run_build(db)
@@ -85,7 +91,7 @@ def log_in(client, email: str, password: str = PASSWORD, next_page: str = "/even
 
 
 def request_report(client, code: str, start: str, end: str):
-    page = f"/events/{code}/smart-sessions/report"
+    page = f"/events/{quote(code, safe='')}/smart-sessions/report"
     return post_form(client, page, **{"from": start, "to": end})
 
 

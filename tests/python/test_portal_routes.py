@@ -12,6 +12,7 @@ from portal_kit import (
     ANN,
     BOB,
     MARKUP_NAME,
+    ODD,
     PASSWORD,
     accounts,
     add_people,
@@ -155,6 +156,37 @@ def test_a_page_asks_for_the_log_in_first_and_comes_back(app):
     # never on to another site
     elsewhere = log_in(client_of(app), ANN, next_page="//evil.example/")
     assert elsewhere.headers["location"] == "/events"
+
+
+def test_a_code_a_url_would_split_is_reachable(app, settings):
+    accounts(settings).add("olga@example.com", PASSWORD, [ODD.upper()])
+    page = "/events/Q%26A%2F26%20%3F%23%25%2B%C3%A9"  # ODD quoted whole: one path segment
+    visitor = client_of(app)
+    asked = visitor.get(f"{page}/smart-sessions", follow_redirects=False)
+    assert asked.headers["location"] == f"/login?next={quote(page + '/smart-sessions', '')}"
+    back = log_in(visitor, "olga@example.com", next_page=f"{page}/smart-sessions")
+    assert back.headers["location"] == f"{page}/smart-sessions"
+    assert visitor.get(back.headers["location"]).status_code == 200
+    went = post_form(visitor, "/events", code=ODD)
+    assert (went.status_code, went.headers["location"]) == (303, page)
+    opened = visitor.get(page)
+    assert opened.status_code == 200 and "<h1>Odd Codes</h1>" in opened.text
+    assert f'href="{page}/smart-sessions"' in opened.text
+    assert visitor.get("/events/Q&A/26 ?#%+é").status_code == 404  # unquoted, it is another path
+    report = visitor.get(f"{page}/smart-sessions/report").text
+    assert f'action="{page}/smart-sessions/report"' in report
+    request_id = requested_id(request_report(visitor, ODD, "", ""))
+    requested = visitor.get(f"{page}/smart-sessions/requests/{request_id}")
+    assert requested.status_code == 200 and f"{ODD.replace('&', '&amp;')}, all history" in (
+        requested.text
+    )
+    assert finished(settings, request_id)["state"] == "sent"
+    message = read_eml(settings.outbox / f"request-{request_id}.eml")
+    assert message["Subject"].startswith(f"Smart Sessions report — {ODD} — all history")
+    workbook = f"{page}/smart-sessions/requests/{request_id}/workbook"
+    assert workbook in visitor.get(f"{page}/smart-sessions/report").text
+    assert visitor.get(workbook).status_code == 200
+    assert visitor.get(link_in(message).removeprefix(settings.base_url)).status_code == 200
 
 
 def test_unknown_email_and_wrong_password_get_the_same_page(app):

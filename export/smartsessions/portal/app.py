@@ -12,11 +12,12 @@ from collections.abc import Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, unquote, unquote_to_bytes, urlencode
 
 from jinja2 import Environment, FileSystemLoader
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.datastructures import MutableHeaders
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -80,6 +81,7 @@ class Portal:
             lstrip_blocks=True,
         )
         self.templates.filters["utc"] = lambda moment: f"{moment:%Y-%m-%d %H:%M} UTC"
+        self.templates.globals["event_url"] = event_url
 
 
 @dataclass
@@ -181,8 +183,14 @@ def see_other(url: str) -> RedirectResponse:
     return RedirectResponse(url, 303)
 
 
+def event_url(event_id: str, *below) -> str:
+    """The path of an event app's page, or of a page below it: the code is one segment
+    whatever it holds (`/`, `?`, `#`, `%`, spaces), as `Segment` reads it back."""
+    return "/".join(["/events", quote(event_id, safe=""), *map(str, below)])
+
+
 def report_url(event_id: str) -> str:
-    return f"/events/{quote(event_id)}/smart-sessions/report"
+    return event_url(event_id, "smart-sessions", "report")
 
 
 # --- log in and out ---
@@ -247,7 +255,7 @@ def go(visit: Visit) -> Response:
     app = visit.event_app(found.event_id) if found else None
     if app is None:
         return visit.not_available(code)
-    return see_other(f"/events/{quote(app.event_id)}")
+    return see_other(event_url(app.event_id))
 
 
 @page()
@@ -336,7 +344,7 @@ def request_report(visit: Visit) -> Response:
     except RateLimited as limited:
         return _report_page(visit, app, dates, 429, limit=limited)
     visit.portal.workers.wake()
-    return see_other(f"/events/{quote(app.event_id)}/smart-sessions/requests/{request_id}")
+    return see_other(event_url(app.event_id, "smart-sessions", "requests", request_id))
 
 
 @page()
@@ -385,6 +393,41 @@ def _again_url(asked) -> str:
 
 
 # --- the app ---
+
+
+class Segment(Convertor[str]):
+    """A path parameter that may hold any character: the router matches the path as `Segments`
+    leaves it, each segment still percent-encoded, and this decodes the segment matched."""
+
+    regex = "[^/]+"
+
+    def convert(self, value: str) -> str:
+        return unquote(value)
+
+    def to_string(self, value: str) -> str:
+        return quote(value, safe="")
+
+
+register_url_convertor("segment", Segment())
+
+
+class Segments:
+    """Routes see the path with each segment percent-encoded, one way: the server decodes the
+    path before routing, after which an event code's `/` (%2F) could not be told from the
+    path's own. Any spelling of a segment (`é` or `%C3%A9`, `%41` or `A`) routes alike."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http":
+            scope = dict(scope, path=routed_path(scope))
+        await self.app(scope, receive, send)
+
+
+def routed_path(scope) -> str:
+    raw = scope.get("raw_path") or quote(scope["path"]).encode()  # raw_path is optional in ASGI
+    return "/".join(quote(unquote_to_bytes(part), safe="") for part in raw.split(b"/"))
 
 
 class Guard:
@@ -445,7 +488,7 @@ def create_app(settings: Settings) -> Starlette:
         finally:
             await run_in_threadpool(portal.workers.stop)
 
-    event = "/events/{code}"
+    event = "/events/{code:segment}"
     routes = [
         Route("/", home),
         Route("/login", log_in_form, methods=["GET"]),
@@ -464,7 +507,7 @@ def create_app(settings: Settings) -> Starlette:
     ]
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(Guard)],
+        middleware=[Middleware(Segments), Middleware(Guard)],
         exception_handlers={404: not_found},
         lifespan=lifespan,
     )
