@@ -15,6 +15,7 @@ from smartsessions.errors import SmartSessionsError
 from smartsessions.paths import database_path
 
 USAGE_ERROR = 2  # as every command-line tool: the command itself was wrong
+INTERRUPTED = 128 + 2  # SIGINT's number, as shells report a command Ctrl-C stopped
 LAST_BUILD_FAILED = 4  # `status`: readers still see the publication before the failed build
 
 
@@ -45,6 +46,14 @@ class OneLineUsageErrors(TyperGroup):
             say(f"error: {message} (try `{command} --help`)", err=True)
             status = USAGE_ERROR
         sys.exit(status if isinstance(status, int) else 0)
+
+    def invoke(self, ctx):
+        """Ctrl-C is one line and exit status 130, as for any command a shell interrupts."""
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            say("error: interrupted", err=True)
+            raise typer.Exit(INTERRUPTED) from None
 
 
 app = typer.Typer(

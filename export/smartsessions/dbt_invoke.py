@@ -40,11 +40,14 @@ def invoke_dbt(
     if target == "spark":
         _use_spark_folders(db_path)
     try:
-        return dbtRunner(callbacks=list(callbacks)).invoke([*args, *options])
+        result = dbtRunner(callbacks=list(callbacks)).invoke([*args, *options])
     finally:
         # dbt-duckdb keeps its connection open after an in-process run (keep_open): release
         # the file so that the exporter, or another process, can open it.
         DuckDBConnectionManager.close_all_connections()
+    if isinstance(result.exception, KeyboardInterrupt):  # dbt returns Ctrl-C as its failure
+        raise result.exception
+    return result
 
 
 def _use_spark_folders(db_path: Path) -> None:

@@ -1,7 +1,10 @@
 """`smartsessions build`: dbt build in-process, one-line failures, the file released after."""
 
+import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -9,7 +12,13 @@ from typer.testing import CliRunner
 
 from smartsessions.build import run_build
 from smartsessions.cli import app
+from smartsessions.dbt_invoke import dbt_log
 from smartsessions.errors import SmartSessionsError
+from smartsessions.load import load_delivery
+from smartsessions.publish import published_path
+
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "delivery"
+SMARTSESSIONS = str(Path(sys.executable).parent / "smartsessions")
 
 
 def test_build_on_an_empty_database_creates_staging_and_releases_the_file(tmp_path):
@@ -73,3 +82,26 @@ def test_a_locked_database_is_one_line_on_stderr(tmp_path, another_process_holdi
     assert result.stderr.startswith("error: database ")
     assert "is in use by another process" in result.stderr
     assert result.stderr.count("\n") == 1
+
+
+def test_ctrl_c_during_the_build_is_one_line_and_the_next_build_recovers(tmp_path):
+    db = tmp_path / "interrupted.duckdb"
+    load_delivery(db, FIXTURE)
+    run_build(db)
+    catalog = published_path(db).read_bytes()
+    log_size = dbt_log(db).stat().st_size
+    build = subprocess.Popen(
+        [SMARTSESSIONS, "--db", str(db), "build"],
+        stderr=subprocess.PIPE,
+        text=True,
+        # as a terminal's Ctrl-C finds it: Python turns SIGINT into KeyboardInterrupt only when
+        # the signal is not ignored, as it may be in a test worker
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    while build.poll() is None and b"START sql" not in dbt_log(db).read_bytes()[log_size:]:
+        time.sleep(0.1)  # until dbt builds its models
+    build.send_signal(signal.SIGINT)
+    _, stderr = build.communicate(timeout=120)
+    assert (build.returncode, stderr) == (130, "error: interrupted\n")
+    assert published_path(db).read_bytes() == catalog
+    assert run_build(db).describe() == "28 models built, 159 tests passed"
