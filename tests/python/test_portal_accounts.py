@@ -6,11 +6,12 @@ import socket
 import stat
 
 import pytest
-from portal_kit import ODD, PASSWORD, settings_for
+from portal_kit import ODD, PASSWORD, free_port, settings_for
 from typer.testing import CliRunner
 
 from smartsessions.cli import app
 from smartsessions.errors import SmartSessionsError
+from smartsessions.portal import server
 from smartsessions.portal.accounts import Accounts
 from smartsessions.portal.catalog import Catalog
 from smartsessions.portal.settings import Settings, with_secret_key
@@ -207,6 +208,20 @@ def test_serve_refuses_in_one_line(portal_db, tmp_path):
         busy = CliRunner().invoke(app, ["serve", "--db", str(portal_db), "--port", str(port)])
     assert busy.exit_code == 1
     assert busy.stderr == f"error: cannot listen on 127.0.0.1:{port}: Address already in use\n"
+
+
+def test_serve_refuses_a_state_in_a_missing_folder(portal_db, tmp_path, monkeypatch):
+    missing = tmp_path / "no-such-folder"
+    monkeypatch.delenv("SMARTSESSIONS_SECRET_KEY", raising=False)
+    monkeypatch.setenv("SMARTSESSIONS_APP_DB", str(missing / "state.sqlite3"))
+    monkeypatch.setattr(server, "run", lambda *_: pytest.fail("serve started"))
+    port = str(free_port())
+    result = CliRunner().invoke(app, ["serve", "--db", str(portal_db), "--port", port])
+    assert (result.exit_code, result.stderr) == (
+        1,
+        f"error: SMARTSESSIONS_APP_DB='{missing}/state.sqlite3': folder {missing} does not exist\n",
+    )
+    assert not missing.exists()
 
 
 def test_the_state_folder_must_exist(portal_db, tmp_path):

@@ -82,7 +82,7 @@ class Settings:
         return cls(
             db_path=db_path,
             base_url=(env.text("BASE_URL") or base_url).rstrip("/"),
-            app_db=env.path("APP_DB") or db_path.with_name(f"{db_path.stem}.portal.sqlite3"),
+            app_db=env.file_path("APP_DB") or db_path.with_name(f"{db_path.stem}.portal.sqlite3"),
             outbox=env.path("OUTBOX") or beside / "outbox",
             reports_dir=env.path("REPORTS") or db_path.with_name(f"{db_path.stem}.reports"),
             mail_from=env.text("MAIL_FROM") or f"Smart Sessions <smartsessions@{socket.getfqdn()}>",
@@ -111,6 +111,16 @@ class Reader:
     def path(self, name: str) -> Path | None:
         value = self.text(name)
         return Path(value).expanduser().resolve() if value else None
+
+    def file_path(self, name: str) -> Path | None:
+        """A file's path whose folder exists: a mistyped folder stops the command rather than
+        being made, to run on an empty file there."""
+        path = self.path(name)
+        if path and not path.parent.is_dir():
+            raise SmartSessionsError(
+                f"{PREFIX}{name}={self.text(name)!r}: folder {path.parent} does not exist"
+            )
+        return path
 
     def number(self, name: str, default, kind, low):
         value = self.text(name)
@@ -156,7 +166,6 @@ def with_secret_key(settings: Settings) -> tuple[Settings, str | None]:
     path = settings.key_file
     created = False
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
         try:
             handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:  # another process made it meanwhile: read theirs
