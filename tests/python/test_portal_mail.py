@@ -3,9 +3,12 @@
 a 5xx answer or a third failure failing the request with the server's reply; log-in and
 STARTTLS; and the message itself: rows per tab, data as of, text that cannot add a header."""
 
+import os
+import stat
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from email import message_from_bytes, policy
+from pathlib import Path
 
 import pytest
 from aiosmtpd.smtp import AuthResult
@@ -93,6 +96,25 @@ def test_the_report_arrives_with_its_link_and_workbook(portal_db, tmp_path):
         assert f'href="{link}"' in html
         downloaded = ann.get(link.removeprefix(settings.base_url))
         assert downloaded.status_code == 200 and downloaded.content == workbook
+
+
+def test_workbooks_and_messages_are_owner_only(portal_db, tmp_path):
+    """They hold attendees' names: owner-only whatever the umask."""
+    umask = os.umask(0)
+    try:
+        with portal(portal_db, tmp_path, smtp=None) as (settings, client):
+            row = finished(settings, ask(client))
+    finally:
+        os.umask(umask)
+    assert row["state"] == "sent"
+    message = settings.outbox / f"request-{row['request_id']}.eml"
+    written = (settings.reports_dir, Path(row["workbook"]), settings.outbox, message)
+    assert [oct(stat.S_IMODE(path.stat().st_mode)) for path in written] == [
+        "0o700",
+        "0o600",
+        "0o700",
+        "0o600",
+    ]
 
 
 def test_a_big_workbook_is_sent_by_link_only(portal_db, tmp_path):

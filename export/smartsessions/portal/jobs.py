@@ -28,7 +28,7 @@ from smartsessions.portal.catalog import Catalog
 from smartsessions.portal.links import Links
 from smartsessions.portal.mail import Mailer, ReportMail, SendFailed, compose
 from smartsessions.portal.sessions import Person
-from smartsessions.portal.settings import Settings
+from smartsessions.portal.settings import Settings, private_folder
 from smartsessions.portal.state import State, now
 from smartsessions.report import Window
 
@@ -267,6 +267,13 @@ def summary_of(export: ExportSummary) -> dict:
     }
 
 
+def start_export_process(parent: int) -> None:
+    """A process of the pool writes owner-only files, whatever the server's umask (a workbook
+    holds attendees' names), and ends when the server does."""
+    os.umask(0o077)
+    end_with_parent(parent)
+
+
 def end_with_parent(parent: int) -> None:
     """A pool process ends when the server does. uvicorn ends by raising again the signal that
     stopped it, which skips the exit handlers that would have told the pool to end."""
@@ -300,7 +307,7 @@ class Workers:
         self._signals = 0
 
     def start(self) -> None:
-        self.settings.reports_dir.mkdir(parents=True, exist_ok=True)
+        private_folder(self.settings.reports_dir)
         again = self.requests.release_all()
         if again:
             log.info("%d request(s) left queued or running: running them again", again)
@@ -329,7 +336,7 @@ class Workers:
         return ProcessPoolExecutor(
             self.settings.workers,
             mp_context=spawn,
-            initializer=end_with_parent,
+            initializer=start_export_process,
             initargs=(os.getpid(),),
         )
 

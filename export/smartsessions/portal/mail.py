@@ -16,7 +16,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
 
-from smartsessions.portal.settings import Smtp
+from smartsessions.portal.settings import Smtp, private_folder
 from smartsessions.report import Window
 
 XLSX = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -171,8 +171,8 @@ class Mailer:
         path = self.outbox / f"{name}.eml"
         partial = path.with_name(f".{path.name}.partial")
         try:
-            self.outbox.mkdir(parents=True, exist_ok=True)
-            partial.write_bytes(message.as_bytes())
+            private_folder(self.outbox)
+            _write_private(partial, message.as_bytes())
             os.replace(partial, path)  # a reader of the outbox never sees half a message
         except OSError as error:  # a full disk may have room later
             partial.unlink(missing_ok=True)
@@ -205,6 +205,13 @@ class Mailer:
             raise SendFailed(f"connection lost: {error or type(error).__name__}", True) from None
         finally:
             _close(client)
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Write a file only its owner may read (a message holds the workbook), whatever the umask."""
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as out:
+        os.fchmod(out.fileno(), 0o600)  # a file left by a crash keeps its mode when opened
+        out.write(data)
 
 
 def _answer(code: int, reply: bytes | str) -> SendFailed:

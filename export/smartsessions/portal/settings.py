@@ -157,6 +157,16 @@ class Reader:
         return pauses
 
 
+def private_folder(path: Path) -> None:
+    """Make a folder the portal writes attendees' names into (workbooks, messages), owner-only
+    whatever the umask. A folder that exists is the operator's, and is left as it is."""
+    try:
+        path.mkdir(mode=0o700, parents=True)
+    except FileExistsError:
+        return
+    path.chmod(0o700)  # mkdir's mode is narrowed by the umask
+
+
 def with_secret_key(settings: Settings) -> tuple[Settings, str | None]:
     """The settings with a signing key: SMARTSESSIONS_SECRET_KEY, else the key kept in a file
     beside the portal's state (made once, owner-only). Returns a line to tell the operator
