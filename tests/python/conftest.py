@@ -79,9 +79,10 @@ def db(tmp_path) -> Path:
 
 
 @pytest.fixture
-def small_filesystem(tmp_path):
-    """An empty folder on a 64 KiB filesystem of its own (a tmpfs), to fill up. Needs root, as
-    CI has: elsewhere the test is skipped, with the reason."""
+def small_filesystem(tmp_path, request):
+    """An empty folder on a 64 KiB filesystem of its own (a tmpfs), to fill up; a test that needs
+    more room asks for it: `@pytest.mark.parametrize("small_filesystem", ["40m"], indirect=True)`.
+    Needs root, as CI has: elsewhere the test is skipped, with the reason."""
     import os
     import subprocess
 
@@ -89,8 +90,9 @@ def small_filesystem(tmp_path):
     folder.mkdir()
     if os.geteuid() != 0 and os.environ.get("CI") != "true":
         pytest.skip("mounting a small tmpfs needs root")
+    size = getattr(request, "param", "64k")
     subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(folder)],
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
         check=True,
         capture_output=True,
     )
