@@ -29,8 +29,11 @@ from portal_kit import (
 from starlette.testclient import TestClient
 
 from smartsessions.portal.app import LOG_IN_FAILED, NOT_AVAILABLE, create_app
+from smartsessions.portal.jobs import Requests
 from smartsessions.portal.links import Links
+from smartsessions.portal.sessions import Person
 from smartsessions.portal.state import State, now
+from smartsessions.report import Window
 
 # The ISO 8601 forms date.fromisoformat takes beside YYYY-MM-DD (basic and week dates), and
 # near misses it refuses (ordinal date, full-width digits, a one-digit month): the form asks
@@ -445,6 +448,39 @@ def test_revoke_and_remove_take_effect_on_the_next_request(app, settings):
     people.remove("erin@example.com")
     gone = erin.get("/events/LDN26", follow_redirects=False)
     assert (gone.status_code, gone.headers["location"]) == (303, "/login?next=%2Fevents%2FLDN26")
+
+
+def test_request_numbers_are_never_reused(portal_db, tmp_path):
+    settings = settings_for(portal_db, tmp_path)
+    people = accounts(settings)
+    people.add("gina@example.com", PASSWORD, ["LDN26"])
+    people.add("hal@example.com", PASSWORD, ["LDN26"])
+    app = create_app(settings)
+    with TestClient(app):
+        gina, hal = client_of(app, "gina@example.com"), client_of(app, "hal@example.com")
+        asked = [requested_id(request_report(gina, "LDN26", "", "")) for _ in range(3)]
+        assert asked == [1, 2, 3]
+        assert [finished(settings, n)["state"] for n in asked] == ["sent"] * 3
+        third = settings.outbox / "request-3.eml"
+        sent_to_gina = third.read_bytes()
+        people.remove("gina@example.com")  # her requests go with her
+        assert request_count(settings) == 0
+        again = requested_id(request_report(hal, "LDN26", "", ""))
+        assert again == 4 and finished(settings, again)["state"] == "sent"
+    assert third.read_bytes() == sent_to_gina
+    assert read_eml(settings.outbox / "request-4.eml")["To"] == "hal@example.com"
+
+
+def test_a_state_made_before_the_counter_numbers_after_its_requests(portal_db, tmp_path):
+    settings = settings_for(portal_db, tmp_path)
+    people = accounts(settings)
+    account = people.add("ivy@example.com", PASSWORD, ["LDN26"])
+    person = Person(account.account_id, account.email, frozenset(account.codes))
+    requests = Requests(State(settings.app_db))
+    assert [requests.submit(person, "LDN26", Window(), 10) for _ in range(2)] == [1, 2]
+    requests.state.run("drop table counters")  # as a state of an earlier version
+    opened_again = Requests(State(settings.app_db))
+    assert opened_again.submit(person, "LDN26", Window(), 10) == 3
 
 
 def test_a_request_queued_for_an_app_revoked_meanwhile_is_not_sent(portal_db, tmp_path):

@@ -124,10 +124,12 @@ class Requests:
             ).fetchall()
             if len(times) >= per_hour:
                 raise RateLimited(per_hour, times[len(times) - per_hour][0] + HOUR)
-            return con.execute(
-                "insert into requests (account_id, email, event_id, window_from, window_to,"
-                " requested_at) values (?, ?, ?, ?, ?, ?)",
+            request_id = _next_request_number(con)
+            con.execute(
+                "insert into requests (request_id, account_id, email, event_id, window_from,"
+                " window_to, requested_at) values (?, ?, ?, ?, ?, ?, ?)",
                 [
+                    request_id,
                     person.account_id,
                     person.email,
                     event_id,
@@ -135,7 +137,8 @@ class Requests:
                     _day(window.end),
                     moment,
                 ],
-            ).lastrowid
+            )
+        return request_id
 
     def get(self, request_id: int) -> Request | None:
         row = self.state.one("select * from requests where request_id = ?", [request_id])
@@ -244,6 +247,15 @@ class Requests:
             " send_attempts = coalesce(?, send_attempts) where request_id = ?",
             [state, reason, now(), attempts, request.request_id],
         )
+
+
+def _next_request_number(con) -> int:
+    """A number no request has had, in the caller's write transaction."""
+    return con.execute(
+        "insert into counters values"
+        " ('requests', (select coalesce(max(request_id), 0) + 1 from requests))"
+        " on conflict (name) do update set last = last + 1 returning last"
+    ).fetchone()[0]
 
 
 def _day(day: date | None) -> str | None:

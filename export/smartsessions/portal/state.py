@@ -37,7 +37,7 @@ create table if not exists sessions (
     expires_at real not null
 );
 create table if not exists requests (
-    request_id integer primary key,
+    request_id integer primary key,  -- given by `counters`, never twice
     account_id integer not null references accounts on delete cascade,
     email text not null,  -- where the report goes, as the account said when asked
     event_id text not null,
@@ -56,6 +56,13 @@ create table if not exists requests (
     summary text,  -- JSON: what the email says about the workbook
     published_at text,  -- the publication the workbook was made from (reuse key)
     reused_from integer  -- the earlier request whose workbook this one sends
+);
+-- The last number given, by what it numbers ('requests'). A request's number is never given
+-- again once the request is deleted (`user remove`): files in the outbox and the reports folder
+-- are named by it. A state made before this table starts after its highest request.
+create table if not exists counters (
+    name text primary key,
+    last integer not null
 );
 create index if not exists requests_by_person on requests (account_id, requested_at);
 create index if not exists requests_to_run on requests (state, claimed, next_try_at);
