@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
+from smartsessions.csv_records import CsvRecords, UnclosedQuote
 from smartsessions.delivery import DeliveryFile
 
 CHUNK_BYTES = 1 << 20
@@ -41,6 +42,10 @@ class Scan:
     # JSON lines: control characters absent from the file (at least two, or it is rejected)
     unused_controls: bytes = b""
     head: str = ""  # the first characters of text, which hold a CSV header
+    # Text: the records the file holds, counted apart from DuckDB to check that it read them all
+    # (CSV: its records, header row included, a blank line being none; JSON lines: its lines).
+    records: int = 0
+    unclosed_quote: UnclosedQuote | None = None  # CSV: a quoted field open at the end
 
 
 @dataclass(frozen=True)
@@ -56,7 +61,7 @@ class Readable:
 def scan_file(file: DeliveryFile) -> Scan:
     """Hash the file's bytes and, for text, check that they gunzip and decode as UTF-8."""
     digest = hashlib.sha256()
-    text = TextCheck(file.compressed, file.reader == "json") if file.reader != "parquet" else None
+    text = TextCheck(file.compressed, file.reader) if file.reader != "parquet" else None
     for chunk in _delivered_chunks(file):
         digest.update(chunk)
         if text:
@@ -98,11 +103,14 @@ class Gunzip:
 
 class TextCheck:
     """Follows a text file chunk by chunk: gunzips it, checks it is UTF-8, counts its line
-    endings, notes which control characters it holds and keeps its first characters."""
+    endings, notes which control characters it holds, keeps its first characters and counts its
+    records (`reader`: csv or json)."""
 
-    def __init__(self, compressed: bool, json_lines: bool = False) -> None:
+    def __init__(self, compressed: bool, reader: str = "csv") -> None:
         self.gunzip = Gunzip() if compressed else None
-        self.json_lines = json_lines
+        self.json_lines = reader == "json"
+        self.csv = CsvRecords() if reader == "csv" else None
+        self.line_ends, self.last_byte = 0, b"\n"  # JSON lines: a last line may lack its LF
         self.decoder = codecs.getincrementaldecoder("utf-8")()
         self.fault: str | None = None
         self.head = ""
@@ -121,6 +129,11 @@ class TextCheck:
         self._decode(data, final=False)
         self._note_line_endings(data)
         self.unseen = [c for c in self.unseen if c not in data]
+        if self.csv:
+            self.csv.feed(data)
+        elif data:
+            self.line_ends += data.count(b"\n")
+            self.last_byte = data[-1:]
 
     def _decode(self, data: bytes, final: bool) -> None:
         try:
@@ -156,11 +169,14 @@ class TextCheck:
             self.fault = "it holds every control character the line reader could use"
         if self.fault:
             return Scan(file_hash, self.fault)
+        unclosed_quote = self.csv.finish() if self.csv else None
         return Scan(
             file_hash,
             newline=self._newline(),
             unused_controls=bytes(self.unseen),
             head=self.head,
+            records=self.csv.records if self.csv else self.line_ends + (self.last_byte != b"\n"),
+            unclosed_quote=unclosed_quote,
         )
 
     def _newline(self) -> str | None:
@@ -221,3 +237,14 @@ def _copy_with_lf(file: DeliveryFile, copy: Path, lone_cr: bytes, quoted: bool =
 
 def _with_lf(data: bytes, lone_cr: bytes) -> bytes:
     return data.replace(b"\r\n", b"\n").replace(b"\r", lone_cr)
+
+
+def text_from(file: DeliveryFile, offset: int, keep: int) -> tuple[bytes, int]:
+    """The first `keep` bytes of the file's text from `offset` on (after decompression), and how
+    many bytes there are from there to the end."""
+    kept, seen = b"", 0
+    for chunk in _delivered_chunks(file, decompressed=file.compressed):
+        start = max(offset - seen, 0)
+        seen += len(chunk)
+        kept += chunk[start : start + keep - len(kept)]
+    return kept, seen - offset

@@ -10,9 +10,10 @@ import duckdb
 
 from smartsessions.contract import RECORD_BYTES_LIMIT, Table
 from smartsessions.contract_checks import FileRejected, column_positions, trim_sql
+from smartsessions.csv_records import UnclosedQuote
 from smartsessions.database import write_failure
 from smartsessions.delivery import DeliveryFile
-from smartsessions.file_checks import FileUnreadable, Readable, Scan
+from smartsessions.file_checks import FileUnreadable, Readable, Scan, text_from
 from smartsessions.sql import exact_path, literal, quoted
 
 # The temp tables the readers write, for the caller to drop once the file is landed.
@@ -43,7 +44,7 @@ def read_records(con, file: DeliveryFile, scan: Scan, readable: Readable) -> str
         if file.reader == "json":
             return _read_json_lines(con, file.table, source, scan, readable)
         if file.reader == "csv":
-            return _read_csv(con, file.table, source, readable, _csv_header(scan.head))
+            return _read_csv(con, file, source, scan, readable)
         return _read_parquet(con, file.table, source)
     except NOT_THE_FILES_FAULT:
         raise
@@ -127,6 +128,8 @@ def _read_json_lines(con, table: Table, source: str, scan: Scan, readable: Reada
     )
     con.execute(f"drop table {errors}")
     con.execute(f"drop table {scans}")
+    lines = scan.records
+    _check_all_read(con, ("json_lines", "json_refused"), f"of its {lines:,} lines", lines)
     line_number = "rowid + 1"
     if con.execute("select count(*) from json_refused").fetchone()[0]:
         line_number += (
@@ -190,7 +193,8 @@ def _csv_header(head: str) -> list[str]:
     return row
 
 
-def _read_csv(con, table: Table, source: str, readable: Readable, header: list[str]) -> str:
+def _read_csv(con, file: DeliveryFile, source: str, scan: Scan, readable: Readable) -> str:
+    table, header = file.table, _csv_header(scan.head)
     positions = column_positions(table, header, "its CSV header")
     # Columns are named by position, so that odd header names (spaces, quotes, any case) cannot
     # get in the way. The header row is read as a row (and dropped) so that DuckDB counts every
@@ -222,6 +226,10 @@ def _read_csv(con, table: Table, source: str, readable: Readable, header: list[s
     )
     con.execute(f"drop table {errors}")
     con.execute(f"drop table {scans}")
+    if scan.unclosed_quote:
+        _reject_unclosed_quote(con, file, scan.unclosed_quote)
+    counted = f"of the {scan.records:,} records it holds (its header row one of them)"
+    _check_all_read(con, ("csv_rows", "csv_errors"), counted, scan.records)
     header_fault = con.execute("select _fault from csv_errors where line = 1").fetchone()
     if header_fault:
         raise FileRejected(f"its CSV header cannot be read: {header_fault[0]}")
@@ -237,6 +245,36 @@ def _read_csv(con, table: Table, source: str, readable: Readable, header: list[s
         union all
         select null, line, _raw, _fault, {nulls} from csv_errors
     )"""
+
+
+def _reject_unclosed_quote(con, file: DeliveryFile, quote: UnclosedQuote) -> None:
+    """A quoted field that never closes makes the rest of the file one record, which DuckDB's
+    reader drops without a word (with every line in it): it is rejected here, named by the line
+    it starts on, its text as delivered."""
+    kept, size = text_from(file, quote.record_offset, RECORD_BYTES_LIMIT + 1)
+    raw = kept.decode(errors="ignore")  # a cut at the limit may fall inside a character
+    reason = (
+        f"unterminated quote: the quoted field opened on line {quote.quote_line:,} never closes,"
+        " so the record runs to the end of the file"
+    )
+    if size > RECORD_BYTES_LIMIT:
+        raw = raw[:KEPT_CHARS]
+        reason += f" and is longer than 1 MiB ({size:,} bytes): only its first {KEPT_CHARS:,}"
+        reason += " characters are kept"
+    con.execute("insert into csv_errors values (?, ?, ?)", [quote.record_line, raw, reason])
+
+
+def _check_all_read(con, tables: tuple[str, ...], counted: str, held: int) -> None:
+    """DuckDB's reader must account for every record the file holds, as a record or a refusal:
+    a reader that loses some without a word fails here, and the file is rejected whole rather
+    than loaded in part."""
+    read = con.execute(
+        "select " + " + ".join(f"(select count(*) from {table})" for table in tables)
+    ).fetchone()[0]
+    if read != held:
+        raise FileRejected(
+            f"DuckDB read {read:,} {counted}: it is rejected whole rather than loaded in part"
+        )
 
 
 def _read_parquet(con, table: Table, source: str) -> str:
@@ -256,6 +294,8 @@ def _read_parquet(con, table: Table, source: str) -> str:
         from read_parquet({source}, file_row_number = true)
         """
     )
+    footer = con.execute(f"select num_rows from parquet_file_metadata({source})").fetchone()[0]
+    _check_all_read(con, ("parquet_rows",), f"of the {footer:,} rows its footer counts", footer)
     return "parquet_rows"
 
 

@@ -11,6 +11,7 @@ import pytest
 from deliveries import JOIN, ROOM, csv_rows, jsonl, query, rejects, write
 
 from smartsessions import file_checks, load
+from smartsessions.csv_records import UnclosedQuote
 from smartsessions.file_checks import TextCheck
 from smartsessions.load import load_delivery
 
@@ -177,3 +178,37 @@ def test_a_file_gone_before_duckdb_reads_it_is_tried_again(delivery, db, monkeyp
     monkeypatch.undo()
     (delivery / ".rooms.csv").rename(delivery / "rooms.csv")
     assert load_delivery(db, delivery).records_loaded == 1
+
+
+# --- CSV records, counted apart from DuckDB ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "records", "unclosed"),
+    [
+        (b"a,b\n1,2\n\n3,4", 3, None),  # a blank line is no record; the last needs no LF
+        (b'a,b\r\n"1\r\n\r\n2",3\r\n\r\n', 2, None),  # line breaks in a quoted field
+        (b'a,b\n1,x"y\n"say ""hi""",2\n', 3, None),  # a quote inside text, quotes doubled
+        (b'a,b\n1, "2\n3",4\n', 2, None),  # a quote after one space opens a field
+        (b'a,b\n1,  "2\n3",4\n', 3, None),  # after two, it is text
+        (b'a,b\n1,2\n"3,4\n5,6\n', 3, UnclosedQuote(3, 3, 8)),
+        (b'a,b\n"1\n2","3\n4\n', 2, UnclosedQuote(3, 2, 4)),  # the record starts a line above
+        (b'a,b\r1,2\r"3', 3, UnclosedQuote(3, 3, 8)),  # lone CRs end lines
+    ],
+)
+def test_csv_records_are_counted_whatever_the_chunks(text, records, unclosed):
+    for size in range(1, len(text) + 1):
+        check = TextCheck(compressed=False, reader="csv")
+        for start in range(0, len(text), size):
+            check.feed(text[start : start + size])
+        scan = check.finish("hash")
+        assert (scan.records, scan.unclosed_quote) == (records, unclosed)
+
+
+def test_json_lines_are_counted_with_or_without_a_last_line_feed():
+    def lines(text: bytes) -> int:
+        check = TextCheck(compressed=False, reader="json")
+        check.feed(text)
+        return check.finish("hash").records
+
+    assert [lines(b""), lines(b"\n\n"), lines(b"{}\n{}"), lines(b"{}\r\n{}\r\n")] == [0, 2, 2, 2]

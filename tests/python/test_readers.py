@@ -1,12 +1,15 @@
 """The readers: every format lands the same records, typed parquet columns read as text,
 CSV columns found by header name, lines a reader cannot split, empty files, records longer
-than 1 MiB, JSON that is not strict."""
+than 1 MiB, JSON that is not strict, records a reader could lose (a quote that never closes, a
+JSON line cut short, a parquet footer counting rows the file lacks)."""
 
 import json
 
 import pytest
 from deliveries import JOIN, JOIN_HEADER, csv_rows, jsonl, query, rejects, write, write_parquet
+from typer.testing import CliRunner
 
+from smartsessions.cli import app
 from smartsessions.load import load_delivery
 
 # --- formats ----------------------------------------------------------------------------------
@@ -321,4 +324,152 @@ def test_json_that_is_not_strict_is_an_invalid_record(delivery, db):
     assert query(db, "select event_uuid, _source_row from raw.room_joins order by 2") == [
         ("j9", 9),
         ("j10", 10),
+    ]
+
+
+# --- records a reader could lose -----------------------------------------------------------------
+
+UNCLOSED = (
+    "unterminated quote: the quoted field opened on line {} never closes, so the record runs to"
+    " the end of the file"
+)
+
+
+def join_rows(count: int) -> list[str]:
+    return [f"j{n},LDN26,r1,u1,2026-03-29T00:30:00Z,GB" for n in range(1, count + 1)]
+
+
+@pytest.mark.parametrize("name", ["room_joins.csv", "room_joins.csv.gz"])
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_a_quote_that_never_closes_rejects_its_record_to_the_end_of_the_file(
+    delivery, db, name, newline
+):
+    rows = join_rows(1_510)
+    rows[99] = '"' + rows[99]  # data row 100, on line 101: a quote opens its first field
+    write(delivery / name, newline.join([JOIN_HEADER, *rows]) + newline)
+    summary = load_delivery(db, delivery)
+    # the rows before it load; it and every line after it are one record, rejected
+    assert summary.describe() == (
+        "1 files loaded, 0 skipped as already loaded, 0 rejected whole;"
+        " 99 records loaded, 1 rejected"
+    )
+    assert query(db, "select count(*), max(_source_row) from raw.room_joins") == [(99, 99)]
+    assert query(
+        db, "select line_number, row_number, reason, raw_record from raw.rejected_records"
+    ) == [(101, None, UNCLOSED.format(101), newline.join(rows[99:]) + newline)]
+    assert query(db, "select status, records_loaded, records_rejected from raw.loaded_files") == [
+        ("loaded", 99, 1)
+    ]
+
+
+def test_a_quote_that_never_closes_is_a_reject_under_strict_and_its_file_is_loaded(tmp_path):
+    delivery = tmp_path / "delivery"
+    rows = join_rows(1_510)
+    rows[99] = rows[99].replace(",GB", ',"GB')
+    write(delivery / "room_joins.csv", csv_rows(*rows))
+    command = ["--db", str(tmp_path / "a.duckdb"), "load", str(delivery), "--strict"]
+    first = CliRunner().invoke(app, command)
+    assert (first.exit_code, first.stdout) == (
+        3,
+        "1 files loaded, 0 skipped as already loaded, 0 rejected whole;"
+        " 99 records loaded, 1 rejected\n",
+    )
+    # loaded whole (its good records and its reject): offered again, it is skipped
+    again = CliRunner().invoke(app, command)
+    assert (again.exit_code, again.stdout) == (
+        0,
+        "0 files loaded, 1 skipped as already loaded, 0 rejected whole;"
+        " 0 records loaded, 0 rejected\n",
+    )
+
+
+def test_an_unclosed_quote_names_its_line_and_rejects_its_record_from_where_it_starts(delivery, db):
+    rows = [
+        '"j1",LDN26,r1,u1,2026-03-29T00:30:00Z,GB',
+        '"j2\nsecond line",LDN26,r1,u1,2026-03-29T00:30:00Z,GB',
+        '"j3\nsecond line",LDN26,r1,u1,2026-03-29T00:30:00Z, "GB',  # after one space
+        "j4,LDN26,r1,u1,2026-03-29T00:30:00Z,GB",
+    ]
+    write(delivery / "room_joins.csv", csv_rows(*rows)[:-1])  # no line ending at the end
+    summary = load_delivery(db, delivery)
+    assert (summary.records_loaded, summary.records_rejected) == (2, 1)
+    assert rejects(db) == [("room_joins.csv", 5, None, UNCLOSED.format(6))]
+    assert query(db, "select raw_record from raw.rejected_records") == [("\n".join(rows[2:]),)]
+
+
+def test_an_unclosed_quote_longer_than_1_mib_keeps_its_first_characters(delivery, db):
+    rows = join_rows(30_000)
+    rows[0] = '"' + rows[0]
+    text = csv_rows(*rows)
+    write(delivery / "room_joins.csv", text)
+    summary = load_delivery(db, delivery)
+    assert (summary.records_loaded, summary.records_rejected) == (0, 1)
+    size = len(text) - len(JOIN_HEADER) - 1
+    assert query(db, "select line_number, reason, raw_record from raw.rejected_records") == [
+        (
+            2,
+            UNCLOSED.format(2) + f" and is longer than 1 MiB ({size:,} bytes): only its first"
+            " 1,000 characters are kept",
+            text[len(JOIN_HEADER) + 1 :][:1000],
+        )
+    ]
+
+
+def test_a_record_duckdb_loses_without_a_word_rejects_the_file_whole(delivery, db):
+    # DuckDB drops this last record (a quote after a closed quoted field and a space) and says
+    # nothing: every record must be read or rejected, so the file is rejected whole instead
+    rows = [*join_rows(2), 'j3,LDN26,r1,u1,2026-03-29T00:30:00Z,"GB" "']
+    write(delivery / "room_joins.csv", csv_rows(*rows))
+    summary = load_delivery(db, delivery)
+    assert (summary.files_rejected, summary.records_loaded, summary.records_rejected) == (1, 0, 0)
+    assert rejects(db) == [
+        (
+            "room_joins.csv",
+            None,
+            None,
+            "DuckDB read 3 of the 4 records it holds (its header row one of them): it is"
+            " rejected whole rather than loaded in part",
+        )
+    ]
+    assert query(db, "select status from raw.loaded_files") == [("rejected",)]
+
+
+@pytest.mark.parametrize("name", ["room_joins.jsonl", "room_joins.jsonl.gz"])
+@pytest.mark.parametrize(("cut", "line_ending"), [(5, "\n"), (10, "\n"), (10, "")])
+def test_a_json_line_cut_inside_a_string_is_rejected_alone(delivery, db, name, cut, line_ending):
+    lines = [json.dumps({**JOIN, "event_uuid": f"j{n}"}) for n in range(1, 11)]
+    lines[cut - 1] = lines[cut - 1][:30]  # inside the string "LDN26"
+    write(delivery / name, "\n".join(lines) + line_ending)
+    summary = load_delivery(db, delivery)
+    assert (summary.records_loaded, summary.records_rejected) == (9, 1)
+    assert query(db, "select line_number, raw_record, reason from raw.rejected_records") == [
+        (cut, lines[cut - 1], "invalid JSON")
+    ]
+
+
+def test_a_parquet_file_with_fewer_rows_than_its_footer_counts_is_rejected_whole(delivery, db):
+    path = delivery / "room_joins.parquet"
+    write_parquet(
+        path,
+        "select 'j' || i as event_uuid, 'LDN26' as event_id, 'r1' as room_id,"
+        " 'u1' as user_id, '2026-03-29T00:30:00Z' as occurred_at from range(10) t(i)",
+    )
+    # the footer's row count, 10 (a zigzag varint, 0x14) before its list of one row group:
+    # made 12 (0x18), the row group keeping its 10 rows
+    data = path.read_bytes()
+    assert data.count(b"\x16\x14\x19\x1c") == 1
+    path.write_bytes(data.replace(b"\x16\x14\x19\x1c", b"\x16\x18\x19\x1c"))
+    summary = load_delivery(db, delivery)
+    assert summary.describe() == (
+        "0 files loaded, 0 skipped as already loaded, 1 rejected whole;"
+        " 0 records loaded, 0 rejected"
+    )
+    assert rejects(db) == [
+        (
+            "room_joins.parquet",
+            None,
+            None,
+            "DuckDB read 10 of the 12 rows its footer counts: it is rejected whole rather than"
+            " loaded in part",
+        )
     ]
