@@ -15,6 +15,7 @@ from smartsessions.database import connect
 from smartsessions.dbt_invoke import dbt_log, invoke_dbt, source_freshness
 from smartsessions.errors import SmartSessionsError
 from smartsessions.landing_files import landing_dir
+from smartsessions.paths import dbt_target_dir
 from smartsessions.publish import PublishSummary, publish, publish_failed_build
 from smartsessions.raw_schema import create_raw_schema
 
@@ -68,12 +69,18 @@ def run_build(
     seconds = time.perf_counter() - started
     if target == "spark":
         if not result.success:
-            _raise_failure(result, dbt_log(db_path, target))
+            raise _failure(result, db_path, target)
         return _summary(result, seconds, None)
     with connect(db_path) as con:
         if not result.success:
-            publish_failed_build(con, db_path)
-            _raise_failure(result, dbt_log(db_path))
+            failure = _failure(result, db_path, target)
+            try:
+                publish_failed_build(con, db_path)
+            except SmartSessionsError as unrecorded:  # as when the disk filled up during dbt's run
+                raise SmartSessionsError(
+                    f"{failure}; recording it for readers failed too: {unrecorded}"
+                ) from None
+            raise failure
         published = publish(con, db_path, source_freshness(db_path))
     return _summary(result, seconds, published)
 
@@ -93,11 +100,20 @@ def _advance(bar: Progress, task, event: EventMsg) -> None:
         bar.update(task, advance=1, description=event.data.node_info.node_name)
 
 
-def _raise_failure(result: dbtRunnerResult, log: Path) -> None:
+def _failure(result: dbtRunnerResult, db_path: Path, target: str) -> SmartSessionsError:
     if result.exception is not None:
-        first_line = str(result.exception).strip().splitlines()[0]
-        raise SmartSessionsError(f"dbt build failed: {first_line}")
+        return SmartSessionsError(f"dbt build failed: {_reason(result.exception, db_path, target)}")
     failed = [r for r in result.result.results if str(r.status) in FAILED]
     names = ", ".join(f"{r.node.resource_type} {r.node.name} ({r.status})" for r in failed[:3])
     more = f" and {len(failed) - 3} more" if len(failed) > 3 else ""
-    raise SmartSessionsError(f"dbt build failed: {names}{more}; details in {log}")
+    log = dbt_log(db_path, target)
+    return SmartSessionsError(f"dbt build failed: {names}{more}; details in {log}")
+
+
+def _reason(error: BaseException, db_path: Path, target: str) -> str:
+    """The exception's first line. A system error names its file or, without one, dbt's folder:
+    a full disk stops dbt writing its log and target/ there, and "[Errno 28] No space left on
+    device" said neither."""
+    if isinstance(error, OSError) and error.strerror:
+        return f"{error.strerror} ({error.filename or dbt_target_dir(db_path, target)})"
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]

@@ -1,5 +1,6 @@
 """Opening the DuckDB file with errors a user can act on."""
 
+import re
 from pathlib import Path
 
 import duckdb
@@ -65,13 +66,17 @@ def _cannot_open(db_path: Path, read_only: bool, error: duckdb.Error) -> SmartSe
     )
 
 
-def write_failure(error: duckdb.Error) -> str | None:
-    """The system's reason when the error is DuckDB failing to write the database, its log or
-    its temporary files (a full disk, a read-only or failing device); None for any other."""
-    line = _first_line(error)
-    if "Could not write" not in line and "No space left on device" not in line:
-        return None
-    return line.rsplit(": ", 1)[-1].strip('"')
+def write_failure(error: duckdb.Error | OSError) -> str | None:
+    """The system's reason when the error is DuckDB failing to write a file (the database, its
+    log, its temporary files, a parquet file, an attached database at its checkpoint): a full
+    disk, a read-only or failing device; None for any other. A system error is its reason."""
+    if isinstance(error, OSError):
+        return error.strerror or str(error)
+    for line in str(error).splitlines():
+        if "Could not write" in line or "No space left on device" in line:
+            # the reason ends the line, or an asynchronous write's error, quoted inside JSON
+            return re.match(r'[^"\\]*', line.rsplit(": ", 1)[-1]).group()
+    return None
 
 
 def _first_line(error: Exception) -> str:

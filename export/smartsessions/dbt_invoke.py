@@ -2,8 +2,10 @@
 
 import importlib.util
 import json
+import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from dbt.adapters.duckdb import DuckDBConnectionManager
@@ -40,7 +42,8 @@ def invoke_dbt(
     if target == "spark":
         _use_spark_folders(db_path)
     try:
-        result = dbtRunner(callbacks=list(callbacks)).invoke([*args, *options])
+        with _log_write_failures_unprinted():
+            result = dbtRunner(callbacks=list(callbacks)).invoke([*args, *options])
     finally:
         # dbt-duckdb keeps its connection open after an in-process run (keep_open): release
         # the file so that the exporter, or another process, can open it.
@@ -48,6 +51,18 @@ def invoke_dbt(
     if isinstance(result.exception, KeyboardInterrupt):  # dbt returns Ctrl-C as its failure
         raise result.exception
     return result
+
+
+@contextmanager
+def _log_write_failures_unprinted() -> Iterator[None]:
+    """dbt's file log failing to write (a full disk) printed a traceback to stderr for each line
+    it logged, thousands of lines: the run fails all the same, and says why in one line."""
+    printed = logging.raiseExceptions
+    logging.raiseExceptions = False  # logging's own switch for such failures, meant for this
+    try:
+        yield
+    finally:
+        logging.raiseExceptions = printed
 
 
 def _use_spark_folders(db_path: Path) -> None:

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import duckdb
 
+from smartsessions.database import write_failure
 from smartsessions.errors import SmartSessionsError
 from smartsessions.leftovers import copy_to_parquet, remove, remove_abandoned, work_path
 from smartsessions.sql import literal, quoted
@@ -76,6 +77,13 @@ def publish(
     source freshness thresholds the build ran with."""
     started = time.perf_counter()
     target = published_path(db_path)
+    with _write_failures_in_one_line(target):
+        summary = _publish(con, db_path, target, freshness)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _publish(con, db_path: Path, target: Path, freshness: Freshness | None) -> PublishSummary:
     summary = PublishSummary(target)
     lake = lake_dir(db_path)
     lake.mkdir(exist_ok=True)
@@ -95,7 +103,6 @@ def publish(
     # these unrecorded and retires them again, which only keeps them longer).
     for path in expired:
         Path(path).unlink(missing_ok=True)
-    summary.seconds = time.perf_counter() - started
     return summary
 
 
@@ -110,7 +117,7 @@ def publish_failed_build(con: duckdb.DuckDBPyConnection, db_path: Path) -> None:
         "select table_name from information_schema.tables where table_schema = 'marts'"
         " and table_name in ('build_runs', 'build_failures')"
     ).fetchall()
-    with _swapped_in(target) as staging:
+    with _write_failures_in_one_line(target), _swapped_in(target) as staging:
         shutil.copyfile(target, staging)
         con.execute(f"attach {literal(staging)} as published_next")
         try:
@@ -121,6 +128,19 @@ def publish_failed_build(con: duckdb.DuckDBPyConnection, db_path: Path) -> None:
                 )
         finally:
             con.execute("detach published_next")
+
+
+@contextmanager
+def _write_failures_in_one_line(target: Path):
+    """A full disk or a failing device while publishing is one line; readers keep the catalog
+    published before (its files too), and the next publish retires what this one wrote."""
+    try:
+        yield
+    except (OSError, duckdb.Error) as error:
+        reason = write_failure(error)
+        if reason is None:
+            raise
+        raise SmartSessionsError(f"cannot publish {target}: {reason}") from None
 
 
 @contextmanager

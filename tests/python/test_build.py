@@ -1,5 +1,8 @@
 """`smartsessions build`: dbt build in-process, one-line failures, the file released after."""
 
+import errno
+import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -12,13 +15,48 @@ from typer.testing import CliRunner
 
 from smartsessions.build import run_build
 from smartsessions.cli import app
+from smartsessions.database import connect
 from smartsessions.dbt_invoke import dbt_log
 from smartsessions.errors import SmartSessionsError
 from smartsessions.load import load_delivery
-from smartsessions.publish import published_path
+from smartsessions.paths import dbt_work_dir
+from smartsessions.publish import lake_dir, publish, published_path
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "delivery"
 SMARTSESSIONS = str(Path(sys.executable).parent / "smartsessions")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    """The fixture delivery, loaded, built and published: copied by the tests that break a
+    build (copy_of)."""
+    db = tmp_path_factory.mktemp("built") / "built.duckdb"
+    load_delivery(db, FIXTURE)
+    run_build(db)
+    return db
+
+
+def copy_of(db: Path, folder: Path) -> Path:
+    """The database with its dbt folder, lake and published catalog, copied into `folder`."""
+    shutil.copy(db, folder)
+    shutil.copy(published_path(db), folder)
+    for tree in (dbt_work_dir(db), lake_dir(db)):
+        shutil.copytree(tree, folder / tree.name)
+    return folder / db.name
+
+
+def fill_up(folder: Path) -> Path:
+    """A file that takes every byte left on the folder's filesystem."""
+    filler = folder / "filler"
+    handle = os.open(filler, os.O_WRONLY | os.O_CREAT)
+    try:
+        while os.write(handle, bytes(1 << 16)):
+            pass
+    except OSError as full:
+        assert full.errno == errno.ENOSPC
+    finally:
+        os.close(handle)
+    return filler
 
 
 def test_build_on_an_empty_database_creates_staging_and_releases_the_file(tmp_path):
@@ -84,10 +122,8 @@ def test_a_locked_database_is_one_line_on_stderr(tmp_path, another_process_holdi
     assert result.stderr.count("\n") == 1
 
 
-def test_ctrl_c_during_the_build_is_one_line_and_the_next_build_recovers(tmp_path):
-    db = tmp_path / "interrupted.duckdb"
-    load_delivery(db, FIXTURE)
-    run_build(db)
+def test_ctrl_c_during_the_build_is_one_line_and_the_next_build_recovers(built, tmp_path):
+    db = copy_of(built, tmp_path)
     catalog = published_path(db).read_bytes()
     log_size = dbt_log(db).stat().st_size
     build = subprocess.Popen(
@@ -105,3 +141,43 @@ def test_ctrl_c_during_the_build_is_one_line_and_the_next_build_recovers(tmp_pat
     assert (build.returncode, stderr) == (130, "error: interrupted\n")
     assert published_path(db).read_bytes() == catalog
     assert run_build(db).describe() == "28 models built, 159 tests passed"
+
+
+@pytest.mark.parametrize("small_filesystem", ["40m"], indirect=True)
+def test_a_full_disk_during_the_build_is_one_line_and_the_next_build_recovers(
+    built, small_filesystem
+):
+    # dbt's file log failing to write printed 5,603 lines, 156 "--- Logging error ---" tracebacks
+    db = copy_of(built, small_filesystem)
+    catalog = published_path(db).read_bytes()
+    filler = fill_up(small_filesystem)
+    result = CliRunner().invoke(app, ["--db", str(db), "build"])
+    assert (result.exit_code, result.stderr) == (
+        1,
+        f"error: dbt build failed: No space left on device ({dbt_work_dir(db)}); recording it"
+        f" for readers failed too: cannot publish {published_path(db)}: No space left on device\n",
+    )
+    assert published_path(db).read_bytes() == catalog
+    filler.unlink()
+    assert CliRunner().invoke(app, ["--db", str(db), "build"]).exit_code == 0
+
+
+@pytest.mark.parametrize("small_filesystem", ["40m"], indirect=True)
+def test_a_full_disk_while_publishing_is_one_line_and_leaves_no_partial_file(
+    built, small_filesystem
+):
+    # a raw "IOException: ... Could not write file .../.schema.parquet.PID.partial"
+    db = copy_of(built, small_filesystem)
+    catalog = published_path(db).read_bytes()
+    with connect(db) as con:
+        filler = fill_up(small_filesystem)
+        with pytest.raises(SmartSessionsError) as failure:
+            publish(con, db)
+        assert str(failure.value) == (
+            f"cannot publish {published_path(db)}: No space left on device"
+        )
+        assert published_path(db).read_bytes() == catalog
+        assert not [path for path in small_filesystem.rglob(".*")]  # no work file left
+        filler.unlink()
+        publish(con, db)
+    assert published_path(db).read_bytes() != catalog
