@@ -86,10 +86,7 @@ def load_delivery(
                 _load_files(con, files, folder, summary, scratch, progress, landed)
             finally:
                 remove(scratch)
-    except OSError as error:  # writing the scratch folder beside the database
-        reason = error.strerror or str(error)
-        raise SmartSessionsError(f"cannot write database {db_path}: {reason}") from None
-    except duckdb.Error as error:
+    except (OSError, duckdb.Error) as error:  # the database, or the scratch folder beside it
         reason = write_failure(error)
         if reason is None:
             raise
