@@ -27,8 +27,8 @@ demo: $(INSTALLED)
 test: lint pytest dbt-test
 
 lint: $(INSTALLED)
-	$(BIN)/ruff check export tests bench
-	$(BIN)/ruff format --check export tests bench
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 	SMARTSESSIONS_DB=$(TEST_DB) $(BIN)/sqlfluff lint models tests
 
 # One worker per core, each taking whole test files (their module fixtures are built once); the

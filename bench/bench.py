@@ -50,10 +50,10 @@ from pathlib import Path
 import duckdb
 from openpyxl import load_workbook
 
-from smartsessions.landing_files import Landing, landing_dir
-from smartsessions.paths import dbt_target_dir, spark_dir
-from smartsessions.raw_schema import create_raw_schema
-from smartsessions.workbook import EXCEL_MAX_DATA_ROWS
+from smartsessions.landing.parquet_mirror import Landing
+from smartsessions.landing.raw_schema import create_raw_schema
+from smartsessions.report.workbook import EXCEL_MAX_DATA_ROWS
+from smartsessions.workspace import Workspace
 
 BENCH = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
@@ -162,7 +162,7 @@ def fresh(db: Path) -> None:
     """No database at `db`, nor its landing and Spark folders (a load writes the landing
     folder whenever one exists)."""
     db.unlink(missing_ok=True)
-    for folder in (landing_dir(db), spark_dir(db)):
+    for folder in (Workspace(db).landing, Workspace(db).spark):
         shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -277,13 +277,13 @@ def empty_database(work: Path) -> Path:
     fresh(empty)
     with duckdb.connect(str(empty)) as con:
         create_raw_schema(con)
-        Landing(landing_dir(empty)).prepare(con)
+        Landing(Workspace(empty).landing).prepare(con)
     return empty
 
 
 def model_seconds(db: Path, engine: str = "duckdb") -> dict[str, float]:
     """Each model's seconds in the last dbt run on the database, slowest first."""
-    target = dbt_target_dir(db, engine) / "target"
+    target = Workspace(db).dbt_target(engine) / "target"
     results = json.loads((target / "run_results.json").read_text())
     models = [
         (result["unique_id"].split(".")[-1], result["execution_time"])

@@ -38,13 +38,13 @@ from openpyxl import load_workbook
 from openpyxl.utils.escape import unescape
 from test_refresh import MARTS, marts
 
-from smartsessions.build import FAILED, run_build
-from smartsessions.dbt_invoke import invoke_dbt
-from smartsessions.export import export_report
-from smartsessions.load import load_delivery
-from smartsessions.publish import published_path
-from smartsessions.refresh import refresh
-from smartsessions.report import Window, read_tabs
+from smartsessions.landing.load import load_delivery
+from smartsessions.pipeline.build import FAILED, run_build
+from smartsessions.pipeline.dbt_runner import invoke_dbt
+from smartsessions.pipeline.refresh import refresh
+from smartsessions.report.export import export_report
+from smartsessions.report.tabs import Window, read_tabs
+from smartsessions.workspace import Workspace
 
 ROOT = Path(__file__).parents[2]
 FAILURES = ROOT / "target" / "property-failures"
@@ -596,7 +596,7 @@ def test_every_workbook_opens_and_its_cells_are_the_marts_values(delivery, seed,
     folder = fresh(workspace, "workbooks")
     with kept_on_failure("workbooks", delivery, folder / "delivery", folder / "drawn.duckdb"):
         db, _ = load_and_build(delivery, folder, publish=True)
-        catalog = published_path(db)
+        catalog = Workspace(db).published
         rng = random.Random(seed)
         apps = [
             row[0]

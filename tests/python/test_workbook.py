@@ -8,7 +8,7 @@ from decimal import Decimal
 from openpyxl import load_workbook
 from openpyxl.utils.escape import unescape
 
-from smartsessions.workbook import ReportWorkbook, TimeChart
+from smartsessions.report.workbook import ReportWorkbook, TimeChart
 
 HEADERS = [("Name", "varchar"), ("Count", "bigint"), ("Day", "date"), ("At", "timestamp")]
 

@@ -14,14 +14,14 @@ import duckdb
 import pytest
 from openpyxl import load_workbook
 
-from smartsessions.build import run_build
-from smartsessions.dbt_invoke import invoke_dbt
-from smartsessions.export import export_report
-from smartsessions.generate import generate_delivery
-from smartsessions.load import load_delivery
-from smartsessions.report import Window
-from smartsessions.spark_catalog import attach_spark_tables
+from smartsessions.landing.load import load_delivery
+from smartsessions.pipeline.build import run_build
+from smartsessions.pipeline.dbt_runner import invoke_dbt
+from smartsessions.report.export import export_report
+from smartsessions.report.tabs import Window
+from smartsessions.spark.spark_catalog import attach_spark_tables
 from smartsessions.sql import literal
+from smartsessions.synthetic.generate import generate_delivery
 
 MARTS = (
     "room_schedules",

@@ -1,0 +1,128 @@
+"""What the pages show from the published catalog: the event apps and their activity dates.
+
+Pages read the catalog readers open (`NAME.published.duckdb`, publish.py), read-only, and
+keep what they read until a build publishes a new one (the file is replaced by a rename, so
+its identity changes). Each read opens the file in a DuckDB instance of its own: DuckDB
+shares one instance per path within a process, and an export still running on the previous
+catalog would otherwise keep showing it to the pages.
+"""
+
+import os
+import threading
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from smartsessions.database import connect
+from smartsessions.errors import SmartSessionsError
+from smartsessions.pipeline.publish import require_published
+from smartsessions.sql import literal
+
+KNOWN_CODES_LISTED = 10
+
+
+@dataclass(frozen=True)
+class EventApp:
+    event_id: str
+    event_name: str | None
+    timezone: str  # the IANA name
+
+
+class Catalog:
+    def __init__(self, db_path: Path):
+        self.db_path = db_path
+        self._lock = threading.Lock()
+        self._identity: tuple | None = None
+        self._apps: dict[str, EventApp] = {}
+        self._dates: dict[str, tuple[date | None, date | None]] = {}
+
+    def event_apps(self) -> dict[str, EventApp]:
+        """Every event app published, by code."""
+        with self._lock:
+            self._refresh()
+            return self._apps
+
+    def find(self, code: str) -> EventApp | None:
+        """The event app of a code as typed: exact, else the one code equal in any case."""
+        apps = self.event_apps()
+        code = code.strip()
+        if code in apps:
+            return apps[code]
+        matches = [app for key, app in apps.items() if key.casefold() == code.casefold()]
+        return matches[0] if len(matches) == 1 else None
+
+    def activity_dates(self, event_id: str) -> tuple[date | None, date | None]:
+        """The local dates of the event app's first and last counted activity (the report
+        page's default window); (None, None) without activity."""
+        with self._lock:
+            self._refresh()
+            if event_id not in self._dates:
+                with self._open() as con:
+                    self._dates[event_id] = con.execute(
+                        "select min(occurred_local_date), max(occurred_local_date)"
+                        " from intermediate.int_activity where event_id = ?",
+                        [event_id],
+                    ).fetchone()
+            return self._dates[event_id]
+
+    def require_codes(self, codes: list[str]) -> list[str]:
+        """The published codes for codes as typed, or one line listing the known ones."""
+        found = []
+        for code in codes:
+            app = self.find(code)
+            if app is None:
+                known = sorted(self.event_apps())
+                listed = ", ".join(known[:KNOWN_CODES_LISTED]) or "none yet"
+                more = len(known) - KNOWN_CODES_LISTED
+                raise SmartSessionsError(
+                    f"unknown event code {code!r}; known codes: {listed}"
+                    + (f" and {more} more" if more > 0 else "")
+                )
+            found.append(app.event_id)
+        return found
+
+    def publication(self) -> str:
+        """Which publication an export opening the catalog now reads: its time and load. Read
+        the way the export opens the file (one shared instance per path), so that the same
+        answer before and after an export means the export read that publication."""
+        with connect(require_published(self.db_path), read_only=True) as con:
+            published_at, load_id = con.execute(
+                "select published_at, load_id from publication.published"
+            ).fetchone()
+        return f"{published_at:%Y-%m-%d %H:%M:%S.%f} load {load_id}"
+
+    def _refresh(self) -> None:
+        """Read the event apps again when a new catalog was published."""
+        path = require_published(self.db_path)
+        found = os.stat(path)
+        identity = (found.st_dev, found.st_ino, found.st_mtime_ns, found.st_size)
+        if identity == self._identity:
+            return
+        with self._open() as con:
+            rows = con.execute(
+                "select event_id, event_name, timezone from marts.event_apps order by event_id"
+            ).fetchall()
+        self._apps = {row[0]: EventApp(*row) for row in rows}
+        self._dates = {}
+        self._identity = identity
+
+    def _open(self) -> duckdb.DuckDBPyConnection:
+        path = require_published(self.db_path)
+        con = duckdb.connect()  # an instance of its own (see the module's docstring)
+        try:
+            con.execute(f"attach {literal(path)} as published (read_only)")
+            con.execute("use published")
+            built = con.execute(
+                "select count(*) from information_schema.tables"
+                " where table_schema = 'marts' and table_name = 'event_apps'"
+            ).fetchone()[0]
+        except duckdb.Error as error:
+            con.close()
+            first = (str(error).strip().splitlines() or ["unreadable"])[0]
+            raise SmartSessionsError(f"cannot read the published catalog {path}: {first}") from None
+        if not built:
+            con.close()
+            raise SmartSessionsError(f"database {self.db_path} is not built yet")
+        return con
