@@ -27,7 +27,7 @@ from smartsessions.pipeline.build import run_build
 from smartsessions.pipeline.dbt_runner import invoke_dbt
 from smartsessions.pipeline.publish import publish
 from smartsessions.report.export import export_report
-from smartsessions.report.tabs import Window
+from smartsessions.report.window import Window
 from smartsessions.workspace import Workspace
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "delivery"

@@ -33,7 +33,7 @@ from smartsessions.pipeline.freshness import read_data_as_of
 from smartsessions.portal.app import create_app
 from smartsessions.portal.mail import ReportMail, compose, subject
 from smartsessions.portal.settings import Smtp
-from smartsessions.report.tabs import Window
+from smartsessions.report.window import Window
 from smartsessions.workspace import Workspace
 
 ACCEPTED = "250 Message accepted for delivery"

@@ -43,7 +43,8 @@ from smartsessions.pipeline.build import FAILED, run_build
 from smartsessions.pipeline.dbt_runner import invoke_dbt
 from smartsessions.pipeline.refresh import refresh
 from smartsessions.report.export import export_report
-from smartsessions.report.tabs import Window, read_tabs
+from smartsessions.report.tabs import read_tabs
+from smartsessions.report.window import Window
 from smartsessions.workspace import Workspace
 
 ROOT = Path(__file__).parents[2]

@@ -18,7 +18,7 @@ from smartsessions.landing.load import load_delivery
 from smartsessions.pipeline.build import run_build
 from smartsessions.pipeline.dbt_runner import invoke_dbt
 from smartsessions.report.export import export_report
-from smartsessions.report.tabs import Window
+from smartsessions.report.window import Window
 from smartsessions.spark.spark_catalog import attach_spark_tables
 from smartsessions.sql import literal
 from smartsessions.synthetic.generate import generate_delivery

@@ -188,3 +188,20 @@ def typed_sql(column: Column) -> str:
             f"case when {value} is not null then lower({value}) in ({literal_list(TRUE_WORDS)}) end"
         )
     return f"cast({value} as {SQL_TYPES[column.kind]})"
+
+
+def check_all_read(con, tables: tuple[str, ...], counted: str, held: int) -> None:
+    """DuckDB's reader must account for every record the file holds, as a record or a refusal:
+    a reader that loses some without a word fails here, and the file is rejected whole rather
+    than loaded in part."""
+    read = con.execute(
+        "select " + " + ".join(f"(select count(*) from {table})" for table in tables)
+    ).fetchone()[0]
+    if read != held:
+        raise FileRejected(
+            f"DuckDB read {read:,} {counted}: it is rejected whole rather than loaded in part"
+        )
+
+
+def null_text(name: str) -> str:
+    return f"null::varchar as {quoted(name)}"

@@ -6,10 +6,10 @@ that table, so no Python loop touches a record. A file loads in one transaction:
 records, its rejects and its book-keeping row, or nothing.
 
 DuckDB reads each file through the load's scratch folder, a work folder beside the database
-named after the process (`leftovers`): the next load removes what a killed one left there.
+named after the process (`work_files`): the next load removes what a killed one left there.
 
 For Spark (`landing=True`, or once the database has a landing folder), each file's outcome is
-also written as parquet in that transaction (`landing_files`).
+also written as parquet in that transaction (`parquet_mirror`).
 """
 
 from dataclasses import dataclass, field

@@ -1,7 +1,7 @@
 """Every landed file as parquet too, for an engine that reads files rather than DuckDB's raw
 tables (Spark: the `spark` target in profiles.yml reads NAME.landing/ as its raw sources).
 
-One landing contract, two outputs: the loader checks and casts a file once (contract_checks)
+One landing contract, two outputs: the loader checks and casts a file once (`checks`)
 and writes the outcome to DuckDB's raw tables; in the same transaction, before the commit, the
 rows it wrote are copied from those tables to immutable parquet files named by table, load and
 content hash, each written under a work name and renamed into place:

@@ -9,11 +9,18 @@ import uuid
 import duckdb
 
 from smartsessions.database import write_failure
-from smartsessions.landing.checks import FileRejected, column_positions, trim_sql
+from smartsessions.landing.checks import (
+    FileRejected,
+    check_all_read,
+    column_positions,
+    null_text,
+    trim_sql,
+)
 from smartsessions.landing.contract import RECORD_BYTES_LIMIT, Table
 from smartsessions.landing.csv_records import UnclosedQuote
 from smartsessions.landing.delivery import DeliveryFile
 from smartsessions.landing.file_checks import FileUnreadable, Readable, Scan, text_from
+from smartsessions.landing.parquet_reader import read_parquet
 from smartsessions.sql import exact_path, literal, quoted
 
 # The temp tables the readers write, for the caller to drop once the file is landed.
@@ -45,7 +52,7 @@ def read_records(con, file: DeliveryFile, scan: Scan, readable: Readable) -> str
             return _read_json_lines(con, file.table, source, scan, readable)
         if file.reader == "csv":
             return _read_csv(con, file, source, scan, readable)
-        return _read_parquet(con, file.table, source)
+        return read_parquet(con, file.table, source)
     except NOT_THE_FILES_FAULT:
         raise
     except duckdb.Error as error:
@@ -129,7 +136,7 @@ def _read_json_lines(con, table: Table, source: str, scan: Scan, readable: Reada
     con.execute(f"drop table {errors}")
     con.execute(f"drop table {scans}")
     lines = scan.records
-    _check_all_read(con, ("json_lines", "json_refused"), f"of its {lines:,} lines", lines)
+    check_all_read(con, ("json_lines", "json_refused"), f"of its {lines:,} lines", lines)
     line_number = "rowid + 1"
     if con.execute("select count(*) from json_refused").fetchone()[0]:
         line_number += (
@@ -143,7 +150,7 @@ def _read_json_lines(con, table: Table, source: str, scan: Scan, readable: Reada
         f"_values[{index}] as {quoted(name)}"
         for index, name in enumerate(table.column_names, start=1)
     )
-    nulls = ", ".join(_null_text(name) for name in table.column_names)
+    nulls = ", ".join(null_text(name) for name in table.column_names)
     # Blank lines come back NULL: they keep their place in the numbering and are skipped.
     # Each line is parsed once: extraction fails (NULL under try) only for invalid JSON, and
     # only a line where it finds nothing needs a second look to tell whether it is an object.
@@ -229,15 +236,15 @@ def _read_csv(con, file: DeliveryFile, source: str, scan: Scan, readable: Readab
     if scan.unclosed_quote:
         _reject_unclosed_quote(con, file, scan.unclosed_quote)
     counted = f"of the {scan.records:,} records it holds (its header row one of them)"
-    _check_all_read(con, ("csv_rows", "csv_errors"), counted, scan.records)
+    check_all_read(con, ("csv_rows", "csv_errors"), counted, scan.records)
     header_fault = con.execute("select _fault from csv_errors where line = 1").fetchone()
     if header_fault:
         raise FileRejected(f"its CSV header cannot be read: {header_fault[0]}")
     values = ", ".join(
-        f"c{positions[name] + 1} as {quoted(name)}" if name in positions else _null_text(name)
+        f"c{positions[name] + 1} as {quoted(name)}" if name in positions else null_text(name)
         for name in table.column_names
     )
-    nulls = ", ".join(_null_text(name) for name in table.column_names)
+    nulls = ", ".join(null_text(name) for name in table.column_names)
     return f"""(
         select rowid as _row, null::bigint as _line, null::varchar as _raw,
             null::varchar as _fault, {values}
@@ -262,59 +269,3 @@ def _reject_unclosed_quote(con, file: DeliveryFile, quote: UnclosedQuote) -> Non
         reason += f" and is longer than 1 MiB ({size:,} bytes): only its first {KEPT_CHARS:,}"
         reason += " characters are kept"
     con.execute("insert into csv_errors values (?, ?, ?)", [quote.record_line, raw, reason])
-
-
-def _check_all_read(con, tables: tuple[str, ...], counted: str, held: int) -> None:
-    """DuckDB's reader must account for every record the file holds, as a record or a refusal:
-    a reader that loses some without a word fails here, and the file is rejected whole rather
-    than loaded in part."""
-    read = con.execute(
-        "select " + " + ".join(f"(select count(*) from {table})" for table in tables)
-    ).fetchone()[0]
-    if read != held:
-        raise FileRejected(
-            f"DuckDB read {read:,} {counted}: it is rejected whole rather than loaded in part"
-        )
-
-
-def _read_parquet(con, table: Table, source: str) -> str:
-    names = _parquet_column_names(con, source)
-    positions = column_positions(table, names, "its parquet schema")
-    values = ", ".join(
-        f"cast({quoted(names[positions[name]])} as varchar) as {quoted(name)}"
-        if name in positions
-        else _null_text(name)
-        for name in table.column_names
-    )
-    con.execute(
-        f"""
-        create temp table parquet_rows as
-        select file_row_number + 1 as _row, null::bigint as _line, null::varchar as _raw,
-            null::varchar as _fault, {values}
-        from read_parquet({source}, file_row_number = true)
-        """
-    )
-    footer = con.execute(f"select num_rows from parquet_file_metadata({source})").fetchone()[0]
-    _check_all_read(con, ("parquet_rows",), f"of the {footer:,} rows its footer counts", footer)
-    return "parquet_rows"
-
-
-def _parquet_column_names(con, source: str) -> list[str]:
-    """The file's column names as written. DuckDB's own read renames a column whose name
-    repeats another's, case aside (`A` beside `a` becomes `A_1`), so the names come from the
-    schema itself: its elements depth first, the root's children being the columns."""
-    elements = con.execute(
-        f"select name, num_children from parquet_schema({source}) order by column_id"
-    ).fetchall()
-    names, nested_left = [], 0  # elements left in the nested column being skipped
-    for name, children in elements[1:]:
-        if nested_left:
-            nested_left += (children or 0) - 1
-        else:
-            names.append(name)
-            nested_left = children or 0
-    return names
-
-
-def _null_text(name: str) -> str:
-    return f"null::varchar as {quoted(name)}"

@@ -1,7 +1,7 @@
 """`smartsessions build`: dbt build, in-process, against the working database; then the marts
 are published for readers (publish.py) when every node passed. With the `spark` target the
 same project builds on Spark from the landing folder, and the export reads Spark's tables
-(spark_catalog.py)."""
+(`spark/spark_catalog.py`)."""
 
 import time
 from dataclasses import dataclass

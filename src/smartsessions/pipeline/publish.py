@@ -13,7 +13,6 @@ after that, so a reader still on an earlier catalog keeps its files for that hou
 ago they were written.
 """
 
-import hashlib
 import os
 import re
 import shutil
@@ -27,8 +26,9 @@ import duckdb
 
 from smartsessions.database import write_failure
 from smartsessions.errors import SmartSessionsError
-from smartsessions.sql import literal, quoted
-from smartsessions.work_files import copy_to_parquet, remove, remove_abandoned, work_path
+from smartsessions.pipeline.lake import retire_unnamed, write_partitions
+from smartsessions.sql import exact_path, literal
+from smartsessions.work_files import remove, remove_abandoned, work_path
 from smartsessions.workspace import Workspace
 
 # What readers need: every mart, every relation a tab's windowed SQL reads, and the load's
@@ -41,7 +41,6 @@ PARTITIONED = {
 }
 BOOKKEEPING = ("raw.loaded_files",)
 CATALOG_SCHEMA = "publication"  # the catalog's own book-keeping
-ABANDONED_AFTER_SECONDS = 3600  # a file no catalog names is removed this long after it retired
 
 
 @dataclass(frozen=True)
@@ -83,11 +82,11 @@ def _publish(con, db_path: Path, target: Path, freshness: Freshness | None) -> P
     partitioned = dict(PARTITIONED) | {f"marts.{name}": ("event_id",) for name in _tab_marts(con)}
     files: dict[str, list[tuple[str, str, str]]] = {}
     for relation, keys in partitioned.items():
-        files[relation] = _write_partitions(con, relation, keys, lake, previous, summary)
+        files[relation] = write_partitions(con, relation, keys, lake, previous, summary)
     needed = [*BOOKKEEPING, *_read_by_tabs(con), *(f"marts.{name}" for name in _marts(con))]
     small = sorted(set(needed) - set(partitioned))
     referenced = {path for entries in files.values() for _, _, path in entries}
-    retired, expired = _retire(lake, referenced, retired)
+    retired, expired = retire_unnamed(lake, referenced, retired)
     with _swapped_in(target) as staging:
         _write_catalog(con, staging, small, files, retired, summary, freshness or Freshness())
     # Only once no catalog names them: a publish killed before the rename leaves the previous
@@ -201,38 +200,6 @@ def _previous_files(target: Path) -> tuple[dict, dict[str, datetime]]:
     return files, dict(retired)
 
 
-def _write_partitions(con, relation, keys, lake: Path, previous, summary) -> list:
-    """The relation's files, one per partition: kept when its rows are unchanged, else written.
-    Returns (partition key, fingerprint, file) of each, the schema-only file first."""
-    folder = lake / relation
-    folder.mkdir(exist_ok=True)
-    order = "report_order" if relation.startswith("marts.") else ", ".join(keys)
-    schema_file = folder / "schema.parquet"  # so that the view has columns with no rows
-    copy_to_parquet(con, f"select * from {relation} limit 0", schema_file)
-    entries = [("", "", str(schema_file))]
-    key_list = ", ".join(keys)
-    fingerprints = con.execute(
-        f"select {key_list}, count(*), sum(hash(rows)::hugeint)"
-        f" from {relation} as rows group by {key_list}"
-    ).fetchall()
-    for *values, count, hash_sum in fingerprints:
-        key = "\x1f".join("" if value is None else str(value) for value in values)
-        fingerprint = f"{count}:{hash_sum}"
-        name = hashlib.sha256(f"{key}\x1e{fingerprint}".encode()).hexdigest()[:32]
-        path = folder / f"{name}.parquet"
-        if previous.get((relation, key), (None, None))[1] == str(path) and path.exists():
-            summary.files_kept += 1
-        else:
-            where = " and ".join(f"{quoted(column)} is not distinct from ?" for column in keys)
-            copy_to_parquet(
-                con, f"select * from {relation} where {where} order by {order}", path, values
-            )
-            summary.files_written += 1
-            summary.rows_written += count
-        entries.append((key, fingerprint, str(path)))
-    return entries
-
-
 def _write_catalog(
     con, staging: Path, small: list[str], files: dict, retired: dict, summary, freshness
 ) -> None:
@@ -248,7 +215,7 @@ def _write_catalog(
             # file, and an estimate of zero rows makes it join in the worst order (a one-day
             # teleport tab at scale 100 took 40 s, joining people with people first).
             listed = [*entries[1:], entries[0]]
-            paths = ", ".join(literal(_glob_literal(path)) for _, _, path in listed)
+            paths = ", ".join(literal(exact_path(path)) for _, _, path in listed)
             con.execute(
                 f"create view published_next.{relation} as select * from read_parquet([{paths}])"
             )
@@ -289,11 +256,6 @@ def _write_catalog(
         con.execute("detach published_next")
 
 
-def _glob_literal(path: str) -> str:
-    """The path as DuckDB's readers take it literally: they expand `*`, `?` and `[..]`."""
-    return "".join(f"[{char}]" if char in "*?[" else char for char in path)
-
-
 def _sync(path: Path) -> None:
     """Make the file (or a folder's entries) durable before and after the rename."""
     handle = os.open(path, os.O_RDONLY)
@@ -301,33 +263,6 @@ def _sync(path: Path) -> None:
         os.fsync(handle)
     finally:
         os.close(handle)
-
-
-def _retire(
-    lake: Path, referenced: set[str], retired: dict[str, datetime]
-) -> tuple[dict[str, datetime], list[str]]:
-    """The lake's files the new catalog does not name, with when they were retired (the new
-    catalog records them), and those retired long enough ago to remove.
-
-    Retention counts from when a file stopped being published, never from when it was written:
-    a partition written days ago is exactly what a reader of the previous catalog is reading.
-    A file the previous catalog retired keeps its time; any other unnamed file (one the previous
-    catalog named, or one a killed publish left) is retired now. A retired file that the new
-    catalog names again (same content, same name) is simply not unnamed: it is un-retired."""
-    # Naive UTC, as the catalog stores times; seconds before the rename that retires them.
-    now = datetime.now(UTC).replace(tzinfo=None)
-    kept: dict[str, datetime] = {}
-    expired = []
-    for path in lake.rglob("*"):
-        name = str(path)
-        if not path.is_file() or name in referenced:
-            continue
-        since = retired.get(name, now)
-        if (now - since).total_seconds() > ABANDONED_AFTER_SECONDS:
-            expired.append(name)
-        else:
-            kept[name] = since
-    return kept, expired
 
 
 def require_published(db_path: Path) -> Path:

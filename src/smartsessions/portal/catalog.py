@@ -18,9 +18,8 @@ import duckdb
 from smartsessions.database import connect
 from smartsessions.errors import SmartSessionsError
 from smartsessions.pipeline.publish import require_published
+from smartsessions.report.event_codes import unknown_code
 from smartsessions.sql import literal
-
-KNOWN_CODES_LISTED = 10
 
 
 @dataclass(frozen=True)
@@ -73,13 +72,7 @@ class Catalog:
         for code in codes:
             app = self.find(code)
             if app is None:
-                known = sorted(self.event_apps())
-                listed = ", ".join(known[:KNOWN_CODES_LISTED]) or "none yet"
-                more = len(known) - KNOWN_CODES_LISTED
-                raise SmartSessionsError(
-                    f"unknown event code {code!r}; known codes: {listed}"
-                    + (f" and {more} more" if more > 0 else "")
-                )
+                raise unknown_code(code, self.event_apps())
             found.append(app.event_id)
         return found
 

@@ -17,7 +17,7 @@ from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
 
 from smartsessions.portal.settings import Smtp, private_folder
-from smartsessions.report.tabs import Window
+from smartsessions.report.window import Window
 
 XLSX = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 

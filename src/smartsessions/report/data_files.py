@@ -10,8 +10,9 @@ from smartsessions.database import connect
 from smartsessions.errors import SmartSessionsError
 from smartsessions.pipeline.freshness import read_data_as_of
 from smartsessions.pipeline.publish import require_published
-from smartsessions.report.export import ExportSummary, check_window, find_event, tab_parameters
-from smartsessions.report.tabs import Window, read_tabs
+from smartsessions.report.export import ExportSummary, find_event, tab_parameters
+from smartsessions.report.tabs import read_tabs
+from smartsessions.report.window import Window, check_window
 from smartsessions.sql import literal, quoted
 from smartsessions.work_files import remove, work_path
 

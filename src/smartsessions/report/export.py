@@ -1,17 +1,16 @@
 """`smartsessions export`: one event app's report, read from the marts, written as a workbook.
 
 The export opens the published catalog once, read-only, and runs plain SQL: the tabs'
-definitions and windowed queries are what the build saved (`report.py`). It never runs dbt,
+definitions and windowed queries are what the build saved (`tabs.py`). It never runs dbt,
 never starts a process and never touches the working database, so any number of exports and
 analysts read side by side, and beside a refresh.
 """
 
-import difflib
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -20,8 +19,11 @@ from smartsessions.database import connect
 from smartsessions.errors import SmartSessionsError
 from smartsessions.pipeline.freshness import DataAsOf, read_data_as_of
 from smartsessions.pipeline.publish import require_published
-from smartsessions.report.tabs import Tab, Window, read_date, read_tabs
-from smartsessions.report.workbook import EXCEL_MAX_DATA_ROWS, ReportWorkbook, TimeChart
+from smartsessions.report.charts import TimeChart
+from smartsessions.report.event_codes import unknown_code
+from smartsessions.report.tabs import Tab, read_tabs
+from smartsessions.report.window import Window, check_window
+from smartsessions.report.workbook import EXCEL_MAX_DATA_ROWS, ReportWorkbook
 from smartsessions.work_files import remove, remove_abandoned, work_path
 
 # The Usage graph tab charts its rooms with most joins (report-sheets.md): joins and unique
@@ -30,7 +32,6 @@ USAGE_GRAPH_MODEL = "room_join_buckets"
 # Report info counts the window's visits closed without a natural end from this tab's mart.
 OCCUPANCY_MODEL = "room_occupancy"
 CHARTED_ROOMS = 20
-KNOWN_CODES_LISTED = 10  # an unknown code with no close match lists this many known ones
 # Rows sorted per query of a built mart (DuckDB sorts one page, never the whole tab), and
 # rows held in Python at a time.
 PAGE_ROWS = 50_000
@@ -59,16 +60,6 @@ class ExportSummary:
     def describe(self) -> str:
         tabs = ", ".join(f"{name}: {count:,}" for name, count in self.rows.items())
         return f"wrote {self.path} for {self.event.event_id} ({self.window.describe()}): {tabs}"
-
-
-def parse_date(text: str | None, option: str) -> date | None:
-    """A --from/--to value: YYYY-MM-DD, or None when not given."""
-    if text is None:
-        return None
-    try:
-        return read_date(text)
-    except ValueError:
-        raise SmartSessionsError(f"{option} {text!r} is not a date YYYY-MM-DD") from None
 
 
 def export_report(
@@ -131,12 +122,6 @@ def _catalog(db_path: Path, target: str, event_code: str, window: Window, out: P
             remove(path)
 
 
-def check_window(window: Window) -> Window:
-    if window.start and window.end and window.start > window.end:
-        raise SmartSessionsError(f"--from {window.start} is after --to {window.end}")
-    return window
-
-
 def tab_parameters(tab: Tab, event: Event, window: Window) -> dict:
     """The parameters of a query of the tab's source: the event app, and the window's bounds
     when the tab's SQL takes them."""
@@ -186,17 +171,7 @@ def find_event(con: duckdb.DuckDBPyConnection, db_path: Path, code: str) -> Even
     if found:
         return Event(*found)
     known = [row[0] for row in con.execute("select event_id from marts.event_apps").fetchall()]
-    by_lower = {event_id.lower(): event_id for event_id in known}
-    close = difflib.get_close_matches(code.lower(), by_lower, n=3, cutoff=0.6)
-    if close:
-        hint = f"; did you mean {' or '.join(by_lower[c] for c in close)}?"
-    elif known:
-        listed = sorted(known)[:KNOWN_CODES_LISTED]
-        more = len(known) - len(listed)
-        hint = f"; known codes: {', '.join(listed)}" + (f" and {more} more" if more else "")
-    else:
-        hint = "; the database holds no event app yet"
-    raise SmartSessionsError(f"unknown event code {code!r}{hint}")
+    raise unknown_code(code, known, suggest=True)
 
 
 def _rows(

@@ -6,13 +6,12 @@ bounds as parameters (`macros/report_catalog.sql`). An export reads those rows a
 SQL, read-only: the tab definitions stay in the dbt models, one per tab.
 """
 
-import re
 from dataclasses import dataclass
-from datetime import date
 
 import duckdb
 
 from smartsessions.errors import SmartSessionsError
+from smartsessions.report.window import Window
 
 
 @dataclass(frozen=True)
@@ -20,35 +19,6 @@ class Column:
     name: str
     header: str
     data_type: str
-
-
-def read_date(text: str) -> date:
-    """A report window's date as people type it, in the CLI and the portal: exactly
-    YYYY-MM-DD, a real day; ValueError otherwise. date.fromisoformat alone also takes
-    20260328 and week dates (2026-W13-6, 2026W136), which the help and the errors do not
-    promise; [0-9], as \\d matches other scripts' digits too."""
-    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
-        raise ValueError(f"{text!r} is not YYYY-MM-DD")
-    return date.fromisoformat(text)
-
-
-@dataclass(frozen=True)
-class Window:
-    start: date | None = None
-    end: date | None = None
-
-    @property
-    def is_open(self) -> bool:
-        return self.start is None and self.end is None
-
-    def describe(self) -> str:
-        if self.is_open:
-            return "all history"
-        return f"{self.start or '…'} to {self.end or '…'}"
-
-    def parameters(self) -> dict[str, date]:
-        """The window as the tab queries' parameters, an open end as the widest date."""
-        return {"report_from": self.start or date.min, "report_to": self.end or date.max}
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ value arrives as the marts hold it.
 import textwrap
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from itertools import chain, islice
 from pathlib import Path
 
@@ -16,29 +16,19 @@ import xlsxwriter
 from xlsxwriter.exceptions import FileCreateError
 from xlsxwriter.worksheet import Worksheet
 
-EXCEL_MAX_DATA_ROWS = 1_048_575  # Excel's 1,048,576 rows, less the header
-# The longest text a cell holds: 32,767 characters as the spec counts them (code points), and
-# as Excel and XlsxWriter count them (UTF-16 code units) once a text holds characters outside
-# the Basic Multilingual Plane, each two units: XlsxWriter would cut such a text silently.
-CELL_MAX_CHARS = 32_767
-CUT_MARK = "…"
-SHEET_NAME_LIMIT = 31
-# Excel's 1900 date system: serial 1 is 1900-01-01 and serial 60 a 1900-02-29 that never was, so
-# from 1900-03-01 (serial 61) on a serial counts the days since 1899-12-30, before it the days
-# since 1899-12-31; no serial holds an earlier date. A time alone is a fraction of day 0.
-EXCEL_EPOCH = datetime(1899, 12, 30)
-EXCEL_FIRST_YEAR = 1900
-EXCEL_AFTER_LEAP_DAY = datetime(1900, 3, 1)
-DAY = timedelta(days=1)
+from smartsessions.report.cells import (
+    CELL_MAX_CHARS,
+    DAY,
+    EXCEL_FIRST_YEAR,
+    NUMBER_FORMATS,
+    cut_to_cell,
+    excel_days,
+    utf16_units,
+)
+from smartsessions.report.charts import ChartedKey, TimeChart, add_time_charts, note_charted_row
 
-# Excel number formats by the marts' column types.
-NUMBER_FORMATS = {
-    "date": "yyyy-mm-dd",
-    "time": "hh:mm",
-    "timestamp": "yyyy-mm-dd hh:mm",
-    "decimal(10, 2)": "0.00",
-    "decimal(18, 1)": "0.0",
-}
+EXCEL_MAX_DATA_ROWS = 1_048_575  # Excel's 1,048,576 rows, less the header
+SHEET_NAME_LIMIT = 31
 # Column widths in characters: what a formatted date or time needs; text and numbers are
 # measured on the first rows of the tab, within these bounds.
 FORMATTED_WIDTHS = {
@@ -51,45 +41,6 @@ FORMATTED_WIDTHS = {
 WIDTH_SAMPLE_ROWS = 200
 MIN_WIDTH, MAX_WIDTH = 6, 50
 HEADER_LINE_POINTS = 15  # the height of one line of header text
-
-# Charts: one per charted key (a room), stacked beside the data.
-CHART_SIZE = {"width": 760, "height": 340}  # pixels
-CHART_ROWS = 18  # rows of 20 pixels each chart takes, with a gap
-CHART_LABELS = 8  # about this many labels on the time axis, so that they never overlap
-TIME_STEPS = [
-    timedelta(minutes=m) for m in (15, 30, 60, 120, 180, 360, 720, 1440, 2880, 10080, 40320)
-]
-SERIES_STYLES = (  # the first series a solid line, the second dashed on top with other marks
-    {"line": {"width": 2.25, "color": "#1F77B4"}, "marker": {"type": "circle", "size": 5}},
-    {
-        "line": {"width": 1.5, "color": "#D62728", "dash_type": "dash"},
-        "marker": {"type": "diamond", "size": 6, "fill": {"none": True}},
-    },
-)
-
-
-@dataclass(frozen=True)
-class TimeChart:
-    """A line chart per key of a tab (a room): the `y_columns` against the date-times of
-    `x_column`. Rows with the same key are consecutive; each row given with a chart carries one
-    more value after its cells, true when its key is charted."""
-
-    key_column: int
-    x_column: int
-    y_columns: tuple[int, ...]
-    y_title: str
-
-
-@dataclass
-class _ChartedKey:
-    """Where one key's rows landed (XlsxWriter's rows, from 0), as runs of rows of one local
-    date each, and the span of their times."""
-
-    title: str
-    sheet: Worksheet
-    segments: list[list[int]]  # [first row, last row] of each date's rows
-    first_x: datetime
-    last_x: datetime
 
 
 @dataclass(frozen=True)
@@ -152,7 +103,7 @@ class ReportWorkbook:
         layout = _Layout(headers, _widths(headers, sample))
         layout.formats = [self.number_formats.get(column_type) for _, column_type in headers]
         sheets: list[Worksheet] = []
-        charted: dict[str, _ChartedKey] = {}
+        charted: dict[str, ChartedKey] = {}
         written = self.max_rows  # start a sheet on the first row
         count = 0
         width = len(headers)
@@ -167,7 +118,7 @@ class ReportWorkbook:
             ):
                 self._write_cell(sheet, written, column, value, cell_format)
             if chart and row[width]:
-                _note_charted_row(charted, chart, sheet, written, row)
+                note_charted_row(charted, chart, sheet, written, row)
             if count % 10_000 == 0:
                 on_batch(10_000)
         if not sheets:  # an empty tab still has its header
@@ -177,7 +128,7 @@ class ReportWorkbook:
             data_rows = written if index == len(sheets) - 1 else self.max_rows
             sheet.autofilter(0, 0, data_rows, width - 1)
         if chart:
-            self._add_time_charts(chart, headers, charted.values(), layout)
+            add_time_charts(self.book, chart, headers, charted.values())
         return WrittenTab(sheets, count, len(charted))
 
     def write_info(self, name: str, items: Sequence[tuple[str, object, str]]) -> None:
@@ -202,8 +153,8 @@ class ReportWorkbook:
         if value is None:
             return
         if isinstance(value, str):
-            if len(value) > CELL_MAX_CHARS or _utf16_units(value) > CELL_MAX_CHARS:
-                value = _cut(value)
+            if len(value) > CELL_MAX_CHARS or utf16_units(value) > CELL_MAX_CHARS:
+                value = cut_to_cell(value)
                 self.cells_cut += 1
             sheet.write_string(row, column, value)
         elif isinstance(value, date) and value.year < EXCEL_FIRST_YEAR:
@@ -213,7 +164,7 @@ class ReportWorkbook:
         elif isinstance(value, date | time):
             # not write_datetime: XlsxWriter 3.3.1 is a day off before 1900-03-01 (it writes
             # 1900-01-01 12:00 as 0.5, a bare time, and 1900-02-28 12:00 as 60.5)
-            sheet.write_number(row, column, _excel_days(value) / DAY, cell_format)
+            sheet.write_number(row, column, excel_days(value) / DAY, cell_format)
         else:
             sheet.write_number(row, column, value, cell_format)
 
@@ -233,128 +184,6 @@ class ReportWorkbook:
             lines = max(lines, len(textwrap.wrap(header, max(int(width) - 1, 1))))
         sheet.set_row(0, HEADER_LINE_POINTS * lines)
         return sheet
-
-    def _add_time_charts(
-        self,
-        chart: TimeChart,
-        headers: Sequence[tuple[str, str]],
-        keys: Iterable[_ChartedKey],
-        layout: _Layout,
-    ) -> None:
-        placed: dict[str, int] = {}  # charts already on each sheet
-        beside = len(headers) + 1  # one empty column after the data
-        for key in keys:
-            sheet = key.sheet
-            line = self.book.add_chart({"type": "scatter", "subtype": "straight_with_markers"})
-            # The title is the key's cell (its text cached): a literal title that looks like a
-            # cell reference would be taken for one.
-            line.set_title(
-                {
-                    "name": [sheet.name, key.segments[0][0], chart.key_column],
-                    "data": [key.title],
-                    "name_font": {"size": 12},
-                }
-            )
-            step = _time_step(key.first_x, key.last_x)
-            line.set_x_axis(
-                {
-                    "num_format": NUMBER_FORMATS["timestamp"],
-                    "min": _floor(_excel_days(key.first_x), step) / DAY,
-                    "max": (_floor(_excel_days(key.last_x), step) + step) / DAY,
-                    "major_unit": step / DAY,
-                    "num_font": {"rotation": -45, "size": 8},
-                    "major_gridlines": {"visible": True, "line": {"color": "#E0E0E0"}},
-                }
-            )
-            line.set_y_axis(
-                {
-                    "name": chart.y_title,
-                    "min": 0,
-                    "num_format": "0",
-                    "major_gridlines": {"visible": True, "line": {"color": "#E0E0E0"}},
-                }
-            )
-            # A series per local date, so that the line stops where a day's buckets end (the
-            # night between two days is a gap); the legend names the first day's series only.
-            for first, last in key.segments:
-                x_values = [sheet.name, first, chart.x_column, last, chart.x_column]
-                for column, style in zip(chart.y_columns, SERIES_STYLES, strict=False):
-                    line.add_series(
-                        {
-                            "name": [sheet.name, 0, column],
-                            "categories": x_values,
-                            "values": [sheet.name, first, column, last, column],
-                            **style,
-                        }
-                    )
-            series = len(key.segments) * len(chart.y_columns)
-            shown = len(chart.y_columns)
-            line.set_legend({"position": "bottom", "delete_series": list(range(shown, series))})
-            line.set_size(CHART_SIZE)
-            position = placed.get(sheet.name, 0)
-            placed[sheet.name] = position + 1
-            sheet.insert_chart(position * CHART_ROWS, beside, line)
-
-
-def _note_charted_row(
-    charted: dict[str, _ChartedKey], chart: TimeChart, sheet: Worksheet, row: int, values
-) -> None:
-    """Extend the charted key's rows by this one; a key split over two sheets is charted on its
-    first part. A row whose time is before 1900 is not charted: its cell is text, and a text x
-    value would make Excel number the whole series' points 1, 2, 3, ... instead. Such rows
-    come first (rows run by time within a key) on local dates of their own, so the charted rows
-    still make runs of one date each; a key with no other row has no chart."""
-    key, x = values[chart.key_column], values[chart.x_column]
-    if x.year < EXCEL_FIRST_YEAR:
-        return
-    found = charted.get(key)
-    if found is None:
-        charted[key] = _ChartedKey(key, sheet, [[row, row]], x, x)
-    elif found.sheet is sheet:
-        if x.date() == found.last_x.date():
-            found.segments[-1][1] = row
-        else:
-            found.segments.append([row, row])
-        found.last_x = x
-
-
-def _excel_days(value: date | time) -> timedelta:
-    """A date, date-time (from 1900-01-01 on) or time as Excel's serial counts it: the serial
-    is this span in days. Kept a span so that the chart's axis is floored exactly."""
-    if isinstance(value, time):
-        return datetime.combine(EXCEL_EPOCH, value) - EXCEL_EPOCH
-    if not isinstance(value, datetime):
-        value = datetime.combine(value, time())
-    since_epoch = value - EXCEL_EPOCH
-    return since_epoch if value >= EXCEL_AFTER_LEAP_DAY else since_epoch - DAY
-
-
-def _utf16_units(text: str) -> int:
-    """A text's length in UTF-16 code units, as a cell counts it; a text of at most half the
-    limit in code points is within it whatever it holds, which spares the encoding."""
-    if len(text) <= CELL_MAX_CHARS // 2:
-        return len(text)
-    return len(text.encode("utf-16-le")) // 2
-
-
-def _cut(text: str) -> str:
-    """The text's longest beginning, in whole characters, that fits a cell with the mark after
-    it: the first 32,766 code points when each is one unit (report-sheets.md, Cells), fewer when
-    some take two."""
-    units = text.encode("utf-16-le")[: 2 * (CELL_MAX_CHARS - 1)]
-    return units.decode("utf-16-le", "ignore") + CUT_MARK  # "ignore": half a surrogate pair
-
-
-def _floor(days: timedelta, step: timedelta) -> timedelta:
-    """A serial floored to a whole number of steps, so that the axis' labels fall on round
-    times: every step under a day divides a day, so those fall on the same times each day."""
-    return days // step * step
-
-
-def _time_step(first: datetime, last: datetime) -> timedelta:
-    """The smallest of the usual steps that puts at most CHART_LABELS labels on the axis."""
-    span = last - first
-    return next((step for step in TIME_STEPS if span / step <= CHART_LABELS), TIME_STEPS[-1])
 
 
 def _widths(

@@ -19,7 +19,7 @@ import duckdb
 
 from smartsessions.errors import SmartSessionsError
 from smartsessions.pipeline.dbt_runner import dbt_log, invoke_dbt
-from smartsessions.report.tabs import Window
+from smartsessions.report.window import Window
 from smartsessions.sql import literal
 from smartsessions.workspace import Workspace
 

@@ -11,47 +11,29 @@ few malformed records, planted on purpose and listed in the result.
 import math
 import random
 import shutil
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from smartsessions.errors import SmartSessionsError
 from smartsessions.landing.contract import TABLES
+from smartsessions.synthetic.cast import (
+    COUNTRIES,
+    EVENT_APPS,
+    FIRST_NAMES,
+    GHOST_EVENT,
+    LAST_NAMES,
+    ODD_COUNTRIES,
+    ROOM_NAMES,
+    EventApp,
+)
 from smartsessions.synthetic.delivery_writers import DeliveryWriter, GeneratedDelivery
+from smartsessions.synthetic.malformed import malformed_records
 
 FORMAT_CHOICES = ("mixed", "jsonl.gz", "csv.gz", "parquet")
 SESSIONS_PER_SCALE = 1_500  # one session ≈ 6.7 activity records
 ATTENDEES_PER_SCALE = 60  # per event app
 MARKER = ".smartsessions-delivery"  # marks a folder this command wrote, so it may rewrite it
-
-
-@dataclass(frozen=True)
-class EventApp:
-    event_id: str
-    name: str
-    timezone: str | None
-    first_day: date
-    days: int
-    rooms: int
-
-
-EVENT_APPS = (
-    # clocks go forward in London on 2026-03-29 at 01:00 UTC
-    EventApp("LDN26", "London Summit", "Europe/London", date(2026, 3, 28), 3, 6),
-    # clocks go back in New York on 2026-11-01 at 06:00 UTC: 01:00-02:00 happens twice
-    EventApp("NYC26", "New York Forum", "America/New_York", date(2026, 10, 31), 3, 5),
-    EventApp("BLR26", "Bengaluru Tech Days", "Asia/Kolkata", date(2026, 1, 10), 3, 5),
-    EventApp("GLB26", "Global Online", None, date(2026, 6, 1), 2, 4),
-    # Lord Howe shifts by 30 minutes on 2026-04-05
-    EventApp("LHI26", "Lord Howe Retreat", "Australia/Lord_Howe", date(2026, 4, 4), 2, 3),
-)
-GHOST_EVENT = "GHOST26"  # named by a room, missing from event_apps
-COUNTRIES = ("GB", "US", "IN", "DE", "FR", "ES", "IT", "NL", "JP", "BR", "CA", "AU", "NG", "ZA")
-ODD_COUNTRIES = ("gb", " fr ", "XX", "", None)
-FIRST_NAMES = ("Ada", "Grace", "Alan", "Zoë", "José", "Ngozi", "Priya", "Wei", "Olga", "Sam")
-LAST_NAMES = ("Lovelace", "Hopper", "Turing", "Müller", "García", "Okafor", "Iyer", "Chen")
-ROOM_NAMES = ("Main Stage", "Café Zürich \u2013 Lounge", "Workshop A", "Workshop B", "Expo Hall")
 
 
 def generate_delivery(
@@ -307,50 +289,7 @@ class Generator:
     # malformed records
 
     def plant_malformed(self) -> None:
-        good_join = {
-            "event_uuid": "bad-join",
-            "event_id": "LDN26",
-            "room_id": "LDN26-r0",
-            "user_id": "u00001",
-            "occurred_at": "2026-03-29T10:00:00Z",
-            "country_code": "GB",
-        }
-        plants = [
-            ("room_joins", "invalid JSON", '{"event_uuid": "bad-1", "event_id": '),
-            ("room_joins", "not a JSON object", '["bad-2", "LDN26"]'),
-            ("room_joins", "wrong number of fields", "bad-3,LDN26,LDN26-r0"),
-            ("room_joins", "missing required field", {**good_join, "user_id": " "}),
-            ("room_joins", "no UTC offset", {**good_join, "occurred_at": "2026-03-29T10:00:00"}),
-            ("bubble_events", "bad action", {**good_join, "bubble_id": "b1", "action": "poke"}),
-            ("teleports", "missing required field", {**good_join, "target_user_id": None}),
-            (
-                "chat_messages",
-                "wrong number of fields",
-                "bad-4,LDN26,LDN26-r0,u1,2026-03-29T10:00:00Z,extra",
-            ),
-            ("chat_messages", "bad timestamp", {**good_join, "occurred_at": "yesterday"}),
-            (
-                "event_apps",
-                "unknown timezone",
-                {"event_id": "MARS26", "event_name": "Mars", "timezone": "Mars/Olympus_Mons"},
-            ),
-            (
-                "rooms",
-                "bad date",
-                {
-                    "room_id": "bad-r",
-                    "event_id": "LDN26",
-                    "room_name": "X",
-                    "start_date": "2026-02-30",
-                },
-            ),
-            (
-                "rooms",
-                "bad integer",
-                {"room_id": "bad-r2", "event_id": "LDN26", "room_name": "Y", "capacity": "lots"},
-            ),
-        ]
-        for table, kind, record in plants:
+        for table, kind, record in malformed_records():
             if isinstance(record, dict):  # only the table's own columns
                 record = {k: v for k, v in record.items() if k in TABLES[table].column_names}
             self.writer.plant(table, kind, record)
