@@ -1,10 +1,5 @@
 -- Tab 2, "User by countries": distinct users who joined each room from each country.
-{{ config(
-    schema=report_schema(),
-    materialized=tab_mart_materialization(),
-    on_schema_change='fail',
-    **incremental_by('event_id', unique_key='event_id', post_hooks=["{{ delete_rows_of_moved_rooms() }}"]),
-) }}
+{{ config(**tab_mart_config()) }}
 
 with
 
@@ -30,24 +25,28 @@ room_countries as (
         count(distinct user_id) as user_count
     from joins
     group by room_id, country_name
+),
+
+final as (
+    select
+        rooms.event_id,
+        rooms.room_id,
+        rooms.room_name,
+        rooms.privacy_flag,
+        room_countries.country_name,
+        room_countries.user_count,
+        latest_load.load_id as _processed_load_id,
+        row_number() over (
+            partition by rooms.event_id
+            order by
+                rooms.room_name asc,
+                rooms.room_id asc,
+                room_countries.user_count desc,
+                room_countries.country_name asc
+        ) as report_order
+    from room_countries
+    cross join latest_load
+    inner join rooms on room_countries.room_id = rooms.room_id
 )
 
-select
-    rooms.event_id,
-    rooms.room_id,
-    rooms.room_name,
-    rooms.privacy_flag,
-    room_countries.country_name,
-    room_countries.user_count,
-    latest_load.load_id as _processed_load_id,
-    row_number() over (
-        partition by rooms.event_id
-        order by
-            rooms.room_name asc,
-            rooms.room_id asc,
-            room_countries.user_count desc,
-            room_countries.country_name asc
-    ) as report_order
-from room_countries
-cross join latest_load
-inner join rooms on room_countries.room_id = rooms.room_id
+select * from final

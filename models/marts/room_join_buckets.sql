@@ -1,12 +1,7 @@
 -- Tab 3, "Usage graph": joins and distinct users per room and local wall-clock bucket. On each
 -- local date, buckets between the room's first and last bucket with a join that day are filled
 -- with zeros; wall-clock buckets mean a skipped hour shows zeros and a repeated one is shared.
-{{ config(
-    schema=report_schema(),
-    materialized=tab_mart_materialization(),
-    on_schema_change='fail',
-    **incremental_by('event_id', unique_key='event_id', post_hooks=["{{ delete_rows_of_moved_rooms() }}"]),
-) }}
+{{ config(**tab_mart_config()) }}
 {%- set bucket_minutes = var('bucket_minutes') | int %}
 {%- if bucket_minutes <= 0 or 60 % bucket_minutes != 0 %}
     {{ exceptions.raise_compiler_error("bucket_minutes must divide 60, not " ~ bucket_minutes) }}
@@ -114,24 +109,28 @@ room_ranks as (
         group by room_id
     ) as room_totals
     inner join rooms on room_totals.room_id = rooms.room_id
+),
+
+final as (
+    select
+        rooms.event_id,
+        rooms.room_id,
+        rooms.room_name,
+        rooms.privacy_flag,
+        counted.join_count,
+        counted.unique_user_count,
+        counted.bucket_start,
+        room_ranks.room_rank,
+        {{ bucket_minutes }} as bucket_minutes,
+        latest_load.load_id as _processed_load_id,
+        row_number() over (
+            partition by rooms.event_id
+            order by rooms.room_name, rooms.room_id, counted.bucket_start
+        ) as report_order
+    from counted
+    cross join latest_load
+    inner join rooms on counted.room_id = rooms.room_id
+    inner join room_ranks on counted.room_id = room_ranks.room_id
 )
 
-select
-    rooms.event_id,
-    rooms.room_id,
-    rooms.room_name,
-    rooms.privacy_flag,
-    counted.join_count,
-    counted.unique_user_count,
-    counted.bucket_start,
-    room_ranks.room_rank,
-    {{ bucket_minutes }} as bucket_minutes,
-    latest_load.load_id as _processed_load_id,
-    row_number() over (
-        partition by rooms.event_id
-        order by rooms.room_name, rooms.room_id, counted.bucket_start
-    ) as report_order
-from counted
-cross join latest_load
-inner join rooms on counted.room_id = rooms.room_id
-inner join room_ranks on counted.room_id = room_ranks.room_id
+select * from final

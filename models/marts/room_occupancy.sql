@@ -1,12 +1,7 @@
 -- Tab 9, "Room occupancy": per room, its visits starting in the window, their people and
 -- minutes, and the most visits open at one instant ([start, end): a visit that ends as another
 -- starts is not open with it; a zero-length visit is never open).
-{{ config(
-    schema=report_schema(),
-    materialized=tab_mart_materialization(),
-    on_schema_change='fail',
-    **incremental_by('event_id', unique_key='event_id', post_hooks=["{{ delete_rows_of_moved_rooms() }}"]),
-) }}
+{{ config(**tab_mart_config()) }}
 
 with
 
@@ -95,41 +90,45 @@ peak_times as (
             open_counts.room_id = peaks.room_id
             and open_counts.open_count = peaks.peak_count
     group by open_counts.room_id
+),
+
+final as (
+    select
+        rooms.event_id,
+        rooms.room_id,
+        rooms.room_name,
+        rooms.privacy_flag,
+        totals.visit_count,
+        totals.unique_user_count,
+        totals.closed_at_scheduled_end_count,
+        totals.closed_at_cap_count,
+        latest_load.load_id as _processed_load_id,
+        -- minutes to one decimal, half away from zero (durations are never negative)
+        cast(
+            {{ integer_divide('totals.total_microseconds * 10 + 30000000', '60000000') }} / 10.0
+            as decimal(18, 1)
+        ) as total_minutes,
+        cast(
+            {{ integer_divide(
+                'totals.total_microseconds * 10 + totals.visit_count * 30000000',
+                'totals.visit_count * 60000000'
+            ) }} / 10.0
+            as decimal(18, 1)
+        ) as average_minutes,
+        cast(coalesce(peaks.peak_count, 0) as bigint) as peak_user_count,
+        {{ dbt.date_trunc(
+            'minute', to_local_timestamp('peak_times.peaked_at', 'event_apps.timezone')
+        ) }} as peaked_at,
+        row_number() over (
+            partition by rooms.event_id
+            order by rooms.room_name asc, rooms.room_id asc
+        ) as report_order
+    from totals
+    cross join latest_load
+    inner join rooms on totals.room_id = rooms.room_id
+    inner join event_apps on totals.event_id = event_apps.event_id
+    left join peaks on totals.room_id = peaks.room_id
+    left join peak_times on totals.room_id = peak_times.room_id
 )
 
-select
-    rooms.event_id,
-    rooms.room_id,
-    rooms.room_name,
-    rooms.privacy_flag,
-    totals.visit_count,
-    totals.unique_user_count,
-    totals.closed_at_scheduled_end_count,
-    totals.closed_at_cap_count,
-    latest_load.load_id as _processed_load_id,
-    -- minutes to one decimal, half away from zero (durations are never negative)
-    cast(
-        {{ integer_divide('totals.total_microseconds * 10 + 30000000', '60000000') }} / 10.0
-        as decimal(18, 1)
-    ) as total_minutes,
-    cast(
-        {{ integer_divide(
-            'totals.total_microseconds * 10 + totals.visit_count * 30000000',
-            'totals.visit_count * 60000000'
-        ) }} / 10.0
-        as decimal(18, 1)
-    ) as average_minutes,
-    cast(coalesce(peaks.peak_count, 0) as bigint) as peak_user_count,
-    {{ dbt.date_trunc(
-        'minute', to_local_timestamp('peak_times.peaked_at', 'event_apps.timezone')
-    ) }} as peaked_at,
-    row_number() over (
-        partition by rooms.event_id
-        order by rooms.room_name asc, rooms.room_id asc
-    ) as report_order
-from totals
-cross join latest_load
-inner join rooms on totals.room_id = rooms.room_id
-inner join event_apps on totals.event_id = event_apps.event_id
-left join peaks on totals.room_id = peaks.room_id
-left join peak_times on totals.room_id = peak_times.room_id
+select * from final

@@ -1,10 +1,5 @@
 -- Tab 4, "Usage (detailed view)": how many times each user entered each room.
-{{ config(
-    schema=report_schema(),
-    materialized=tab_mart_materialization(),
-    on_schema_change='fail',
-    **incremental_by('event_id', unique_key='event_id', post_hooks=["{{ delete_rows_of_moved_rooms() }}"]),
-) }}
+{{ config(**tab_mart_config()) }}
 
 with
 
@@ -35,30 +30,34 @@ entries as (
         count(*) as entry_count
     from joins
     group by event_id, room_id, user_id
+),
+
+final as (
+    select
+        rooms.event_id,
+        rooms.room_id,
+        rooms.room_name,
+        rooms.privacy_flag,
+        entries.user_id,
+        people.person_name as attendee_name,
+        entries.entry_count,
+        latest_load.load_id as _processed_load_id,
+        row_number() over (
+            partition by rooms.event_id
+            order by
+                rooms.room_name asc,
+                rooms.room_id asc,
+                entries.entry_count desc,
+                people.person_name asc,
+                entries.user_id asc
+        ) as report_order
+    from entries
+    cross join latest_load
+    inner join rooms on entries.room_id = rooms.room_id
+    inner join people
+        on
+            entries.event_id = people.event_id
+            and entries.user_id = people.user_id
 )
 
-select
-    rooms.event_id,
-    rooms.room_id,
-    rooms.room_name,
-    rooms.privacy_flag,
-    entries.user_id,
-    people.person_name as attendee_name,
-    entries.entry_count,
-    latest_load.load_id as _processed_load_id,
-    row_number() over (
-        partition by rooms.event_id
-        order by
-            rooms.room_name asc,
-            rooms.room_id asc,
-            entries.entry_count desc,
-            people.person_name asc,
-            entries.user_id asc
-    ) as report_order
-from entries
-cross join latest_load
-inner join rooms on entries.room_id = rooms.room_id
-inner join people
-    on
-        entries.event_id = people.event_id
-        and entries.user_id = people.user_id
+select * from final

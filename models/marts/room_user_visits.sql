@@ -1,11 +1,6 @@
 -- Tab 8, "Time in rooms": per room and person, their visits starting in the window, how long
 -- they stayed (exact durations summed, then rounded) and when they first entered and last left.
-{{ config(
-    schema=report_schema(),
-    materialized=tab_mart_materialization(),
-    on_schema_change='fail',
-    **incremental_by('event_id', unique_key='event_id', post_hooks=["{{ delete_rows_of_moved_rooms() }}"]),
-) }}
+{{ config(**tab_mart_config()) }}
 
 with
 
@@ -61,33 +56,37 @@ shown as (
         ) }} as last_left_at
     from stays
     inner join event_apps on stays.event_id = event_apps.event_id
+),
+
+final as (
+    select
+        rooms.event_id,
+        rooms.room_id,
+        rooms.room_name,
+        rooms.privacy_flag,
+        shown.user_id,
+        people.person_name as attendee_name,
+        shown.visit_count,
+        shown.minutes_in_room,
+        shown.first_entered_at,
+        shown.last_left_at,
+        latest_load.load_id as _processed_load_id,
+        row_number() over (
+            partition by rooms.event_id
+            order by
+                rooms.room_name asc,
+                rooms.room_id asc,
+                shown.minutes_in_room desc,
+                people.person_name asc,
+                shown.user_id asc
+        ) as report_order
+    from shown
+    cross join latest_load
+    inner join rooms on shown.room_id = rooms.room_id
+    inner join people
+        on
+            shown.event_id = people.event_id
+            and shown.user_id = people.user_id
 )
 
-select
-    rooms.event_id,
-    rooms.room_id,
-    rooms.room_name,
-    rooms.privacy_flag,
-    shown.user_id,
-    people.person_name as attendee_name,
-    shown.visit_count,
-    shown.minutes_in_room,
-    shown.first_entered_at,
-    shown.last_left_at,
-    latest_load.load_id as _processed_load_id,
-    row_number() over (
-        partition by rooms.event_id
-        order by
-            rooms.room_name asc,
-            rooms.room_id asc,
-            shown.minutes_in_room desc,
-            people.person_name asc,
-            shown.user_id asc
-    ) as report_order
-from shown
-cross join latest_load
-inner join rooms on shown.room_id = rooms.room_id
-inner join people
-    on
-        shown.event_id = people.event_id
-        and shown.user_id = people.user_id
+select * from final

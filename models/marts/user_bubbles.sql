@@ -1,11 +1,6 @@
 -- Tab 6, "User engagement (bubble)": one row per user and bubble they joined in the window.
 -- A bubble is (room_id, bubble_id); people and lock count only events in the window.
-{{ config(
-    schema=report_schema(),
-    materialized=tab_mart_materialization(),
-    on_schema_change='fail',
-    **incremental_by('event_id', unique_key='event_id', post_hooks=["{{ delete_rows_of_moved_rooms() }}"]),
-) }}
+{{ config(**tab_mart_config()) }}
 
 with
 
@@ -63,37 +58,41 @@ memberships as (
         {{ dbt.date_trunc('minute', 'occurred_local_at') }} as first_joined_at
     from ranked_joins
     where join_rank = 1
+),
+
+final as (
+    select
+        rooms.event_id,
+        memberships.user_id,
+        people.person_name as user_name,
+        rooms.room_id,
+        rooms.room_name,
+        memberships.bubble_id,
+        bubbles.people_count,
+        memberships.first_joined_at,
+        {{ yes_no('bubbles.was_locked = 1') }} as lock_flag,
+        row_number() over (
+            partition by rooms.event_id
+            order by
+                rooms.room_name,
+                rooms.room_id,
+                memberships.first_joined_at,
+                people.person_name,
+                memberships.user_id,
+                memberships.bubble_id
+        ) as report_order,
+        latest_load.load_id as _processed_load_id
+    from memberships
+    cross join latest_load
+    inner join bubbles
+        on
+            memberships.room_id = bubbles.room_id
+            and memberships.bubble_id = bubbles.bubble_id
+    inner join rooms on memberships.room_id = rooms.room_id
+    inner join people
+        on
+            memberships.event_id = people.event_id
+            and memberships.user_id = people.user_id
 )
 
-select
-    rooms.event_id,
-    memberships.user_id,
-    people.person_name as user_name,
-    rooms.room_id,
-    rooms.room_name,
-    memberships.bubble_id,
-    bubbles.people_count,
-    memberships.first_joined_at,
-    {{ yes_no('bubbles.was_locked = 1') }} as lock_flag,
-    row_number() over (
-        partition by rooms.event_id
-        order by
-            rooms.room_name,
-            rooms.room_id,
-            memberships.first_joined_at,
-            people.person_name,
-            memberships.user_id,
-            memberships.bubble_id
-    ) as report_order,
-    latest_load.load_id as _processed_load_id
-from memberships
-cross join latest_load
-inner join bubbles
-    on
-        memberships.room_id = bubbles.room_id
-        and memberships.bubble_id = bubbles.bubble_id
-inner join rooms on memberships.room_id = rooms.room_id
-inner join people
-    on
-        memberships.event_id = people.event_id
-        and memberships.user_id = people.user_id
+select * from final

@@ -1,11 +1,6 @@
 -- Tab 5, "User engagement (high level)": per room, user and local date with any join, bubble
 -- join, teleport or chat message (leaves and other bubble actions make no row on their own).
-{{ config(
-    schema=report_schema(),
-    materialized=tab_mart_materialization(),
-    on_schema_change='fail',
-    **incremental_by('event_id', unique_key='event_id', post_hooks=["{{ delete_rows_of_moved_rooms() }}"]),
-) }}
+{{ config(**tab_mart_config()) }}
 
 with
 
@@ -64,38 +59,42 @@ ranked_joins as (
 first_joins as (
     select * from ranked_joins
     where join_rank = 1
+),
+
+final as (
+    select
+        rooms.event_id,
+        rooms.room_id,
+        rooms.room_name,
+        user_days.user_id,
+        people.person_name as user_name,
+        user_days.bubble_count,
+        user_days.teleport_count,
+        user_days.activity_date,
+        {{ yes_no('user_days.chatted = 1') }} as chat_flag,
+        coalesce(first_joins.country_name, 'Unknown') as country_name,
+        row_number() over (
+            partition by rooms.event_id
+            order by
+                rooms.room_name,
+                rooms.room_id,
+                user_days.activity_date,
+                people.person_name,
+                user_days.user_id
+        ) as report_order,
+        latest_load.load_id as _processed_load_id
+    from user_days
+    cross join latest_load
+    inner join rooms on user_days.room_id = rooms.room_id
+    inner join people
+        on
+            user_days.event_id = people.event_id
+            and user_days.user_id = people.user_id
+    left join first_joins
+        on
+            user_days.room_id = first_joins.room_id
+            and user_days.user_id = first_joins.user_id
+            and user_days.activity_date = first_joins.activity_date
 )
 
-select
-    rooms.event_id,
-    rooms.room_id,
-    rooms.room_name,
-    user_days.user_id,
-    people.person_name as user_name,
-    user_days.bubble_count,
-    user_days.teleport_count,
-    user_days.activity_date,
-    {{ yes_no('user_days.chatted = 1') }} as chat_flag,
-    coalesce(first_joins.country_name, 'Unknown') as country_name,
-    row_number() over (
-        partition by rooms.event_id
-        order by
-            rooms.room_name,
-            rooms.room_id,
-            user_days.activity_date,
-            people.person_name,
-            user_days.user_id
-    ) as report_order,
-    latest_load.load_id as _processed_load_id
-from user_days
-cross join latest_load
-inner join rooms on user_days.room_id = rooms.room_id
-inner join people
-    on
-        user_days.event_id = people.event_id
-        and user_days.user_id = people.user_id
-left join first_joins
-    on
-        user_days.room_id = first_joins.room_id
-        and user_days.user_id = first_joins.user_id
-        and user_days.activity_date = first_joins.activity_date
+select * from final

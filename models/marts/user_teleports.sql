@@ -1,11 +1,6 @@
 -- Tab 7, "User engagement (teleport)": per room, user and person teleported to (never oneself:
 -- self-teleports are excluded upstream), how many times and the first time.
-{{ config(
-    schema=report_schema(),
-    materialized=tab_mart_materialization(),
-    on_schema_change='fail',
-    **incremental_by('event_id', unique_key='event_id', post_hooks=["{{ delete_rows_of_moved_rooms() }}"]),
-) }}
+{{ config(**tab_mart_config()) }}
 
 with
 
@@ -54,38 +49,42 @@ pairs as (
         {{ dbt.date_trunc('minute', 'occurred_local_at') }} as first_teleported_at
     from ranked
     where teleport_rank = 1
+),
+
+final as (
+    select
+        rooms.event_id,
+        pairs.user_id,
+        travellers.person_name as user_name,
+        rooms.room_id,
+        rooms.room_name,
+        pairs.target_user_id,
+        targets.person_name as target_name,
+        pairs.teleport_count,
+        pairs.first_teleported_at,
+        latest_load.load_id as _processed_load_id,
+        row_number() over (
+            partition by rooms.event_id
+            order by
+                rooms.room_name,
+                rooms.room_id,
+                travellers.person_name,
+                pairs.user_id,
+                pairs.first_teleported_at,
+                targets.person_name,
+                pairs.target_user_id
+        ) as report_order
+    from pairs
+    cross join latest_load
+    inner join rooms on pairs.room_id = rooms.room_id
+    inner join people as travellers
+        on
+            pairs.event_id = travellers.event_id
+            and pairs.user_id = travellers.user_id
+    inner join people as targets
+        on
+            pairs.event_id = targets.event_id
+            and pairs.target_user_id = targets.user_id
 )
 
-select
-    rooms.event_id,
-    pairs.user_id,
-    travellers.person_name as user_name,
-    rooms.room_id,
-    rooms.room_name,
-    pairs.target_user_id,
-    targets.person_name as target_name,
-    pairs.teleport_count,
-    pairs.first_teleported_at,
-    latest_load.load_id as _processed_load_id,
-    row_number() over (
-        partition by rooms.event_id
-        order by
-            rooms.room_name,
-            rooms.room_id,
-            travellers.person_name,
-            pairs.user_id,
-            pairs.first_teleported_at,
-            targets.person_name,
-            pairs.target_user_id
-    ) as report_order
-from pairs
-cross join latest_load
-inner join rooms on pairs.room_id = rooms.room_id
-inner join people as travellers
-    on
-        pairs.event_id = travellers.event_id
-        and pairs.user_id = travellers.user_id
-inner join people as targets
-    on
-        pairs.event_id = targets.event_id
-        and pairs.target_user_id = targets.user_id
+select * from final

@@ -267,7 +267,7 @@ def serve(
     db: DbOption = None,
 ) -> None:
     """The request portal: organisers log in, pick an event app and dates, and the report is
-    emailed to them (settings: SMARTSESSIONS_* environment variables, see the README)."""
+    emailed to them (settings: SMARTSESSIONS_* environment variables, see docs/portal.md)."""
     from smartsessions.portal.server import prepare, run
 
     portal, lines = prepare(database(db), host, port)

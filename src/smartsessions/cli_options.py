@@ -22,7 +22,7 @@ DbOption = Annotated[
     str | None,  # not a Path: `--db ""` would be the current folder
     typer.Option("--db", help="DuckDB file [default: $SMARTSESSIONS_DB or ./smartsessions.duckdb]"),
 ]
-# --target too: where load, build and export run (README, "The same pipeline on Spark").
+# --target too: where load, build and export run (docs/spark.md).
 TargetOption = Annotated[
     Target | None,
     typer.Option(

@@ -10,7 +10,7 @@ import duckdb
 @dataclass(frozen=True)
 class NodeOutcome:
     """A node of the latest build that did not pass, as the build recorded it
-    (marts.build_failures, macros/report_catalog.sql)."""
+    (marts.build_failures, macros/report/report_catalog.sql)."""
 
     resource_type: str  # model, test, seed, snapshot, unit_test
     name: str

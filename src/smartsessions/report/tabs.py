@@ -2,7 +2,7 @@
 
 Every tab mart saves, when it is built for all history, its tab's position and name, its
 columns with their workbook headers, and (for a windowed tab) its compiled SQL with the window's
-bounds as parameters (`macros/report_catalog.sql`). An export reads those rows and runs plain
+bounds as parameters (`macros/report/report_catalog.sql`). An export reads those rows and runs plain
 SQL, read-only: the tab definitions stay in the dbt models, one per tab.
 """
 

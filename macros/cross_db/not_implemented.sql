@@ -2,6 +2,6 @@
 {% macro not_implemented(macro_name) -%}
     {{ exceptions.raise_compiler_error(
         macro_name ~ " has no implementation for " ~ target.type ~ ": add "
-        ~ target.type ~ "__" ~ macro_name ~ " in macros/" ~ macro_name ~ ".sql"
+        ~ target.type ~ "__" ~ macro_name ~ " in macros/cross_db/" ~ macro_name ~ ".sql"
     ) }}
 {%- endmacro %}

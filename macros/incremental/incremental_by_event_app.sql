@@ -7,6 +7,21 @@
     {{ return('table' if report_window_bound('report_from') or report_window_bound('report_to') else 'incremental') }}
 {%- endmacro %}
 
+{#- The config of a windowed tab mart, `{{ config(**tab_mart_config()) }}`: written to `report`
+    when a window is set (report_schema), incremental by event app otherwise, and a run fails
+    rather than change the mart's columns. -#}
+{% macro tab_mart_config() -%}
+    {%- set tab_config = {
+        'schema': report_schema(),
+        'materialized': tab_mart_materialization(),
+        'on_schema_change': 'fail',
+    } -%}
+    {%- do tab_config.update(incremental_by(
+        'event_id', unique_key='event_id', post_hooks=["{{ delete_rows_of_moved_rooms() }}"]
+    )) -%}
+    {{ return(tab_config) }}
+{%- endmacro %}
+
 {#- How an incremental model replaces what it recomputes. DuckDB: `delete+insert` of the rows
     with the same `unique_key`, then `post_hooks` (DuckDB-only deletes). Spark (parquet tables,
     no row-level delete): `insert_overwrite` of whole partitions of `partition_column`, so a
