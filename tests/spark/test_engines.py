@@ -59,7 +59,7 @@ def both(tmp_path_factory) -> Path:
     load_delivery(db, folder / "delivery", landing=True)
     run_build(db)
     built = run_build(db, target="spark")
-    assert built.models == 28 and built.tests > 150  # every data test and unit test ran
+    assert built.models == 29 and built.tests > 150  # every data test and unit test ran
     return db
 
 
