@@ -148,7 +148,7 @@
     where invocation_id = '{{ invocation_id }}';
     {%- for result in results if result.status in ('error', 'fail', 'warn') %}
     {%- set node = result.node %}
-    {#- a test that ran and found rows left them in a table (macros/test_failures.sql) -#}
+    {#- a test that ran and found rows left them in a table (macros/report/test_failures.sql) -#}
     {%- set kept = node.resource_type == 'test' and result.status in ('fail', 'warn') %}
     insert into marts.build_failures values (
         '{{ invocation_id }}',

@@ -1,4 +1,4 @@
-{#- Spark's versions of the exporter's catalog (macros/report_catalog.sql) and of the raw sources.
+{#- Spark's versions of the exporter's catalog (macros/report/report_catalog.sql) and of the raw sources.
 
     Spark's tables are parquet files, which cannot `delete` or `update` rows: a catalog table is
     partitioned by what a statement replaces (a tab's model, a build's invocation), and a
