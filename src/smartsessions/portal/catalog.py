@@ -27,6 +27,8 @@ class EventApp:
     event_id: str
     event_name: str | None
     timezone: str  # the IANA name
+    first_activity: date | None  # local dates of its first and last counted activity
+    last_activity: date | None
 
 
 class Catalog:
@@ -35,7 +37,6 @@ class Catalog:
         self._lock = threading.Lock()
         self._identity: tuple | None = None
         self._apps: dict[str, EventApp] = {}
-        self._dates: dict[str, tuple[date | None, date | None]] = {}
 
     def event_apps(self) -> dict[str, EventApp]:
         """Every event app published, by code."""
@@ -51,20 +52,6 @@ class Catalog:
             return apps[code]
         matches = [app for key, app in apps.items() if key.casefold() == code.casefold()]
         return matches[0] if len(matches) == 1 else None
-
-    def activity_dates(self, event_id: str) -> tuple[date | None, date | None]:
-        """The local dates of the event app's first and last counted activity (the report
-        page's default window); (None, None) without activity."""
-        with self._lock:
-            self._refresh()
-            if event_id not in self._dates:
-                with self._open() as con:
-                    self._dates[event_id] = con.execute(
-                        "select min(occurred_local_date), max(occurred_local_date)"
-                        " from intermediate.int_activity where event_id = ?",
-                        [event_id],
-                    ).fetchone()
-            return self._dates[event_id]
 
     def require_codes(self, codes: list[str]) -> list[str]:
         """The published codes for codes as typed, or one line listing the known ones."""
@@ -95,10 +82,10 @@ class Catalog:
             return
         with self._open() as con:
             rows = con.execute(
-                "select event_id, event_name, timezone from marts.event_apps order by event_id"
+                "select event_id, event_name, timezone, first_activity_date, last_activity_date"
+                " from marts.event_apps order by event_id"
             ).fetchall()
         self._apps = {row[0]: EventApp(*row) for row in rows}
-        self._dates = {}
         self._identity = identity
 
     def _open(self) -> duckdb.DuckDBPyConnection:

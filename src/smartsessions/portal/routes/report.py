@@ -53,7 +53,7 @@ def report_form(visit: Visit) -> Response:
     app = visit.event_app(visit.request.path_params["code"])
     if app is None:
         return visit.not_available(visit.request.path_params["code"])
-    first, last = visit.portal.catalog.activity_dates(app.event_id)
+    first, last = app.first_activity, app.last_activity
     asked = visit.request.query_params  # "request again" links carry the window
     dates = Dates(asked.get("from", str(first or "")), asked.get("to", str(last or "")))
     return _report_page(visit, app, dates)
