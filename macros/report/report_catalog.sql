@@ -1,8 +1,8 @@
 {#- What the exporter needs to write a report without dbt, kept in the database by the build:
 
     - marts.report_tabs: each tab's position and name (the model's `meta.report_tab`), the mart
-      it reads and, for a windowed tab, the mart's compiled SQL with the window's bounds as the
-      parameters $report_from and $report_to;
+      it reads and, for a windowed tab, its report view (`report.<tab>`, which reads the window
+      from the session variables report_from / report_to) with the relations that view reads;
     - marts.report_tab_columns: each tab's columns in order, with their workbook headers
       (`meta.header`) and types;
     - marts.build_runs: every `dbt build` / `dbt run` with its outcome, for "data as of";
@@ -24,9 +24,14 @@
         tab_name varchar,
         model varchar,
         relation varchar,
-        windowed_query varchar,
+        window_relation varchar,
+        window_inputs varchar,
         saved_at timestamp
     );
+    -- a database built before the report views kept each windowed tab's SQL as text instead
+    alter table marts.report_tabs drop column if exists windowed_query;
+    alter table marts.report_tabs add column if not exists window_relation varchar;
+    alter table marts.report_tabs add column if not exists window_inputs varchar;
     create table if not exists marts.report_tab_columns (
         model varchar,
         column_order integer,
@@ -53,7 +58,7 @@
         message varchar
     );
     comment on table marts.report_tabs is
-        'One row per report tab: its position, name, mart and windowed SQL (saved by the build).';
+        'One row per report tab: its position, name, mart, and report view with what it reads (saved by the build).';
     comment on table marts.report_tab_columns is
         'One row per column of a report tab: its workbook header and type (saved by the build).';
     comment on table marts.build_runs is
@@ -64,43 +69,41 @@
 
 {% macro save_report_tab() %}
     {%- set tab = model.config.get('meta', {}).get('report_tab') -%}
-    {%- if not execute or tab is none or report_window_bound('report_from')
-        or report_window_bound('report_to') -%}
+    {%- if not execute or tab is none or report_window_is_set() -%}
         {{ return('') }}
     {%- endif -%}
     {#- Relations without the database name: the file that holds them may be a copy. -#}
     {%- set relation = this.include(database=false) | string -%}
-    {#- Jinja's loops scope their variables: the query is rewritten through a namespace. -#}
-    {#- An incremental run's SQL recomputes the changed event apps only: saved, it reads all. -#}
-    {%- set every_app = modules.re.sub(
-        '/\\* changed event apps \\*/.*?/\\* end changed event apps \\*/', '1 = 1',
-        model.compiled_code, flags=modules.re.DOTALL
-    ) -%}
-    {%- set rewritten = namespace(
-        query=every_app | replace('"' ~ this.database ~ '".', ''), windowed=false
-    ) -%}
-    {%- for name, sentinel in report_window_sentinels().items() -%}
-        {%- set bound = "cast('" ~ sentinel ~ "' as date)" -%}
-        {%- set rewritten.windowed = rewritten.windowed or bound in rewritten.query -%}
-        {%- set rewritten.query = rewritten.query | replace(bound, "cast($" ~ name ~ " as date)") -%}
-    {%- endfor %}
+    {#- A windowed tab's mart reads its report view (schema `report`): the export reads that view
+        for a window, and a reader of the published catalog needs the relations it reads. -#}
+    {%- set window = namespace(relation=none, inputs=[]) -%}
+    {%- for node_id in model.depends_on.nodes if graph.nodes.get(node_id, {}).get('schema') == 'report' -%}
+        {%- set view = graph.nodes[node_id] -%}
+        {%- set window.relation = view.schema ~ '.' ~ view.alias -%}
+        {%- for input_id in view.depends_on.nodes -%}
+            {%- do window.inputs.append(graph.nodes[input_id].schema ~ '.' ~ graph.nodes[input_id].alias) -%}
+        {%- endfor -%}
+    {%- endfor -%}
     {%- set columns = [] -%}
     {%- for column in model.columns.values() if column.get('meta', {}).get('header') -%}
         {%- do columns.append(column) -%}
     {%- endfor -%}
     {{ return(adapter.dispatch('write_report_tab', 'smartsessions')(
-        tab, relation, rewritten.query if rewritten.windowed else none, columns
+        tab, relation, window.relation, window.inputs | sort | join(','), columns
     )) }}
 {% endmacro %}
 
-{% macro default__write_report_tab(tab, relation, windowed_query, columns) %}
+{% macro default__write_report_tab(tab, relation, window_relation, window_inputs, columns) %}
     delete from marts.report_tabs where model = '{{ this.identifier }}';
-    insert into marts.report_tabs values (
+    insert into marts.report_tabs
+        (tab_order, tab_name, model, relation, window_relation, window_inputs, saved_at)
+    values (
         {{ tab.order }},
         '{{ tab.name | replace("'", "''") }}',
         '{{ this.identifier }}',
         '{{ relation | replace("'", "''") }}',
-        {% if windowed_query is not none %}'{{ windowed_query | replace("'", "''") }}'{% else %}null{% endif %},
+        {% if window_relation is not none %}'{{ window_relation }}'{% else %}null{% endif %},
+        {% if window_relation is not none %}'{{ window_inputs }}'{% else %}null{% endif %},
         cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as timestamp)
     );
     delete from marts.report_tab_columns where model = '{{ this.identifier }}';

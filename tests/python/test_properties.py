@@ -43,7 +43,7 @@ from smartsessions.pipeline.build import FAILED, run_build
 from smartsessions.pipeline.dbt_runner import invoke_dbt
 from smartsessions.pipeline.refresh import refresh
 from smartsessions.report.export import export_report
-from smartsessions.report.tabs import read_tabs
+from smartsessions.report.tabs import read_tabs, set_window
 from smartsessions.report.window import Window
 from smartsessions.workspace import Workspace
 
@@ -551,20 +551,17 @@ def utf16_length(text: str) -> int:
 
 
 def tab_rows(catalog: Path, event_id: str, window: Window) -> dict[str, tuple[list, list]]:
-    """Each tab's (columns, rows) as the published marts hold them: the built mart for all
-    history, the mart's saved SQL for a window."""
+    """Each tab's (columns, rows) as the published catalog holds them: the built mart for all
+    history, the tab's report view for a window."""
     found = {}
     with duckdb.connect(str(catalog), read_only=True) as con:
+        set_window(con, window)
         for tab in read_tabs(con):
             columns = ", ".join(column.name for column in tab.columns)
-            source = tab.source(window)
-            parameters = {"event_id": event_id}
-            if source != tab.relation:
-                parameters |= window.parameters()
             rows = con.execute(
-                f"select {columns} from {source} as tab_rows where event_id = $event_id"
-                " order by report_order",
-                parameters,
+                f"select {columns} from {tab.source(window)} as tab_rows"
+                " where event_id = $event_id order by report_order",
+                {"event_id": event_id},
             ).fetchall()
             found[tab.name] = (list(tab.columns), rows)
     return found

@@ -14,7 +14,6 @@ ago they were written.
 """
 
 import os
-import re
 import shutil
 import time
 from contextlib import contextmanager
@@ -27,13 +26,13 @@ import duckdb
 from smartsessions.database import write_failure
 from smartsessions.errors import SmartSessionsError
 from smartsessions.pipeline.lake import retire_unnamed, write_partitions
-from smartsessions.sql import exact_path, literal
+from smartsessions.sql import exact_path, literal, quoted
 from smartsessions.work_files import remove, remove_abandoned, work_path
 from smartsessions.workspace import Workspace
 
-# What readers need: every mart, every relation a tab's windowed SQL reads, and the load's
-# book-keeping. The big ones are cut into files (the marts' tabs, those with report_order, by
-# event app); the rest is copied into the catalog, where DuckDB keeps the statistics it plans
+# What readers need: every mart, every report view (a windowed tab, `report.<tab>`) with the
+# relations it reads, and the load's book-keeping. The big ones are cut into files (the tabs'
+# marts by event app); the rest is copied into the catalog, where DuckDB keeps the statistics it plans
 # joins with (people as parquet views made a windowed teleports tab join 18 GB).
 PARTITIONED = {
     "intermediate.int_activity": ("event_id", "occurred_local_date"),
@@ -83,12 +82,15 @@ def _publish(con, db_path: Path, target: Path, freshness: Freshness | None) -> P
     files: dict[str, list[tuple[str, str, str]]] = {}
     for relation, keys in partitioned.items():
         files[relation] = write_partitions(con, relation, keys, lake, previous, summary)
-    needed = [*BOOKKEEPING, *_read_by_tabs(con), *(f"marts.{name}" for name in _marts(con))]
+    views = _report_views(con)
+    inputs = {relation for view in views.values() for relation in view.inputs}
+    needed = [*BOOKKEEPING, *inputs, *(f"marts.{name}" for name in _marts(con))]
     small = sorted(set(needed) - set(partitioned))
     referenced = {path for entries in files.values() for _, _, path in entries}
     retired, expired = retire_unnamed(lake, referenced, retired)
     with _swapped_in(target) as staging:
         _write_catalog(con, staging, small, files, retired, summary, freshness or Freshness())
+        _copy_report_views(con, staging, views)
     # Only once no catalog names them: a publish killed before the rename leaves the previous
     # catalog, whose retired files must still be there (killed after it, the next publish finds
     # these unrecorded and retires them again, which only keeps them longer).
@@ -149,13 +151,8 @@ def _swapped_in(target: Path):
 
 
 def _tab_marts(con) -> list[str]:
-    return [
-        name
-        for (name,) in con.execute(
-            "select table_name from information_schema.columns"
-            " where table_schema = 'marts' and column_name = 'report_order' order by 1"
-        ).fetchall()
-    ]
+    models = con.execute("select model from marts.report_tabs order by 1").fetchall()
+    return [name for (name,) in models]
 
 
 def _marts(con) -> list[str]:
@@ -165,16 +162,36 @@ def _marts(con) -> list[str]:
     return [name for (name,) in names]
 
 
-def _read_by_tabs(con) -> set[str]:
-    """The relations the tabs' windowed SQL reads (saved without the database's name)."""
-    queries = con.execute(
-        "select windowed_query from marts.report_tabs where windowed_query is not null"
+@dataclass(frozen=True)
+class ReportView:
+    definition: str  # its CREATE VIEW statement, as DuckDB keeps it
+    inputs: tuple[str, ...]  # the relations it reads, as the build saved them
+
+
+def _report_views(con) -> dict[str, ReportView]:
+    """The windowed tabs' report views (`report.<tab>`), by relation."""
+    rows = con.execute(
+        "select tabs.window_relation, views.sql, tabs.window_inputs"
+        " from marts.report_tabs as tabs inner join duckdb_views() as views"
+        " on views.database_name = current_database()"
+        " and tabs.window_relation = views.schema_name || '.' || views.view_name"
     ).fetchall()
-    return {
-        f"{schema}.{name}"
-        for (query,) in queries
-        for schema, name in re.findall(r'"(\w+)"\."(\w+)"', query)
-    }
+    return {relation: ReportView(sql, tuple(inputs.split(","))) for relation, sql, inputs in rows}
+
+
+def _copy_report_views(con, staging: Path, views: dict[str, ReportView]) -> None:
+    """The report views in the catalog at `staging`, as they are: their relations are named
+    without a database (macros/ref.sql), so they read the catalog's own copies."""
+    (working,) = con.execute("select current_database()").fetchone()
+    con.execute(f"attach {literal(staging)} as published_next")
+    try:
+        con.execute("use published_next")
+        con.execute("create schema report")
+        for view in views.values():
+            con.execute(view.definition)
+    finally:
+        con.execute(f"use {quoted(working)}")
+        con.execute("detach published_next")
 
 
 def _previous_files(target: Path) -> tuple[dict, dict[str, datetime]]:

@@ -10,8 +10,8 @@ from smartsessions.database import connect
 from smartsessions.errors import SmartSessionsError
 from smartsessions.pipeline.freshness import read_data_as_of
 from smartsessions.pipeline.publish import require_published
-from smartsessions.report.export import ExportSummary, find_event, tab_parameters
-from smartsessions.report.tabs import read_tabs
+from smartsessions.report.export import ExportSummary, find_event
+from smartsessions.report.tabs import read_tabs, set_window
 from smartsessions.report.window import Window, check_window
 from smartsessions.sql import literal, quoted
 from smartsessions.work_files import remove, work_path
@@ -31,6 +31,7 @@ def export_data_files(
     with connect(require_published(db_path), read_only=True) as con:
         event = find_event(con, db_path, event_code)
         summary = ExportSummary(folder, event, window, read_data_as_of(con))
+        set_window(con, window)
         for tab in read_tabs(con):
             columns = ", ".join(f"{c.name} as {quoted(c.header)}" for c in tab.columns)
             target = folder / f"{tab.name}.{fmt}"
@@ -40,7 +41,7 @@ def export_data_files(
                     f"copy (select {columns} from {tab.source(window)} as tab_rows"
                     " where event_id = $event_id order by report_order)"
                     f" to {literal(partial)} {FORMATS[fmt]}",
-                    tab_parameters(tab, event, window),
+                    {"event_id": event.event_id},
                 ).fetchone()[0]
                 os.replace(partial, target)
             except OSError as error:

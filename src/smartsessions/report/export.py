@@ -1,7 +1,8 @@
 """`smartsessions export`: one event app's report, read from the marts, written as a workbook.
 
 The export opens the published catalog once, read-only, and runs plain SQL: the tabs'
-definitions and windowed queries are what the build saved (`tabs.py`). It never runs dbt,
+definitions are what the build saved (`tabs.py`), and a window is two session variables the
+tabs' report views read. It never runs dbt,
 never starts a process and never touches the working database, so any number of exports and
 analysts read side by side, and beside a refresh.
 """
@@ -21,7 +22,7 @@ from smartsessions.pipeline.freshness import DataAsOf, read_data_as_of
 from smartsessions.pipeline.publish import require_published
 from smartsessions.report.charts import TimeChart
 from smartsessions.report.event_codes import unknown_code
-from smartsessions.report.tabs import Tab, read_tabs
+from smartsessions.report.tabs import Tab, read_tabs, set_window
 from smartsessions.report.window import Window, check_window
 from smartsessions.report.workbook import EXCEL_MAX_DATA_ROWS, ReportWorkbook
 from smartsessions.work_files import remove, remove_abandoned, work_path
@@ -84,6 +85,7 @@ def export_report(
         ):
             event = find_event(con, db_path, event_code)
             tabs = read_tabs(con)
+            set_window(con, window)
             summary = ExportSummary(out, event, window, read_data_as_of(con))
             parts.mkdir()
             book = ReportWorkbook(partial, max_rows, work_dir=parts)
@@ -120,14 +122,6 @@ def _catalog(db_path: Path, target: str, event_code: str, window: Window, out: P
     finally:
         for path in (catalog, catalog.with_name(catalog.name + ".wal"), windowed_tabs_dir(catalog)):
             remove(path)
-
-
-def tab_parameters(tab: Tab, event: Event, window: Window) -> dict:
-    """The parameters of a query of the tab's source: the event app, and the window's bounds
-    when the tab's SQL takes them."""
-    if tab.source(window) == tab.relation:
-        return {"event_id": event.event_id}
-    return {"event_id": event.event_id, **window.parameters()}
 
 
 def busiest_event(db_path: Path) -> str:
@@ -177,13 +171,13 @@ def find_event(con: duckdb.DuckDBPyConnection, db_path: Path, code: str) -> Even
 def _rows(
     con: duckdb.DuckDBPyConnection, tab: Tab, event: Event, window: Window, extra: str = ""
 ) -> Iterator[tuple]:
-    """The tab's rows in report order. A windowed tab is one query of the mart's SQL; a built
+    """The tab's rows in report order. A windowed tab is one query of its report view; a built
     mart is read a page at a time, so DuckDB never sorts a whole tab: report_order numbers an
     event app's rows 1, 2, 3, ... (tested), so a short page is the last."""
     columns = ", ".join(column.name for column in tab.columns) + extra
     select = f"select {columns} from {tab.source(window)} as tab_rows where event_id = $event_id"
     if tab.source(window) != tab.relation:
-        cursor = con.execute(f"{select} order by report_order", tab_parameters(tab, event, window))
+        cursor = con.execute(f"{select} order by report_order", {"event_id": event.event_id})
         while batch := cursor.fetchmany(FETCH_ROWS):
             yield from batch
         return
@@ -229,7 +223,7 @@ def _write_report_info(book: ReportWorkbook, con, tabs: list[Tab], summary: Expo
         ("Window from", window.start or open_end, "date"),
         ("Window to", window.end or open_end, "date"),
     ]
-    windowed = [tab.name for tab in tabs if tab.windowed_query is not None]
+    windowed = [tab.name for tab in tabs if tab.window_relation is not None]
     if not any(summary.rows[name] for name in windowed):
         no_activity = f"No activity in {window.describe()}: the tabs list the rooms only"
         items.append(("Activity", no_activity, "varchar"))
@@ -255,7 +249,7 @@ def _visits_without_a_natural_end(con, tabs: list[Tab], event: Event, window: Wi
         "select coalesce(sum(closed_at_scheduled_end_count), 0),"
         " coalesce(sum(closed_at_cap_count), 0)"
         f" from {occupancy.source(window)} as tab_rows where event_id = $event_id",
-        tab_parameters(occupancy, event, window),
+        {"event_id": event.event_id},
     ).fetchone()
     return [
         ("Visits closed without a natural end: at the room's scheduled end", closed[0], "bigint"),

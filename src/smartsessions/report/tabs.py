@@ -1,9 +1,10 @@
 """The report's tabs as the build left them in the database: no dbt at export time.
 
 Every tab mart saves, when it is built for all history, its tab's position and name, its
-columns with their workbook headers, and (for a windowed tab) its compiled SQL with the window's
-bounds as parameters (`macros/report/report_catalog.sql`). An export reads those rows and runs plain
-SQL, read-only: the tab definitions stay in the dbt models, one per tab.
+columns with their workbook headers, and (for a windowed tab) its report view, `report.<tab>`,
+which reads the window from the session variables `report_from` and `report_to`
+(`macros/report/report_catalog.sql`). An export reads those rows and queries the marts or the
+views, read-only: the tab definitions stay in the dbt models.
 """
 
 from dataclasses import dataclass
@@ -27,19 +28,20 @@ class Tab:
     model: str
     columns: tuple[Column, ...]  # the tab's columns, in order
     relation: str  # the built mart (all history)
-    windowed_query: str | None  # the mart's SQL for any window; None when the window does not apply
+    window_relation: str | None  # the report view for any window; None when no window applies
 
     def source(self, window: Window) -> str:
-        """What the tab's rows are read from: the mart, or its SQL when a window applies."""
-        if window.is_open or self.windowed_query is None:
+        """What the tab's rows are read from: the mart, or its report view when a window
+        applies (the reader sets the window first, `set_window`)."""
+        if window.is_open or self.window_relation is None:
             return self.relation
-        return f"({self.windowed_query})"
+        return self.window_relation
 
 
 def read_tabs(con: duckdb.DuckDBPyConnection) -> list[Tab]:
     """The report's tabs in order, as the last build saved them."""
     tabs = con.execute(
-        "select tab_name, model, relation, windowed_query from marts.report_tabs order by tab_order"
+        "select tab_name, model, relation, window_relation from marts.report_tabs order by tab_order"
     ).fetchall()
     columns: dict[str, list[Column]] = {}
     for model, name, header, data_type in con.execute(
@@ -50,6 +52,12 @@ def read_tabs(con: duckdb.DuckDBPyConnection) -> list[Tab]:
     if not tabs:
         raise SmartSessionsError("the database has no report tabs: run `smartsessions build`")
     return [
-        Tab(name, model, tuple(columns.get(model, ())), relation, query)
-        for name, model, relation, query in tabs
+        Tab(name, model, tuple(columns.get(model, ())), relation, window_relation)
+        for name, model, relation, window_relation in tabs
     ]
+
+
+def set_window(con: duckdb.DuckDBPyConnection, window: Window) -> None:
+    """The window the report views read on this connection (an open end: unset)."""
+    for name, bound in (("report_from", window.start), ("report_to", window.end)):
+        con.execute(f"set variable {name} = cast(? as date)", [bound])
