@@ -32,8 +32,8 @@ from smartsessions.workspace import Workspace
 
 # What readers need: every mart, every report view (a windowed tab, `report.<tab>`) with the
 # relations it reads, and the load's book-keeping. The big ones are cut into files (the tabs'
-# marts by event app); the rest is copied into the catalog, where DuckDB keeps the statistics it plans
-# joins with (people as parquet views made a windowed teleports tab join 18 GB).
+# marts by event app); the rest is copied into the catalog, where DuckDB keeps the statistics
+# it plans joins with (people as parquet views made a windowed teleports tab join 18 GB).
 PARTITIONED = {
     "intermediate.int_activity": ("event_id", "occurred_local_date"),
     "intermediate.int_room_visits": ("event_id", "started_local_date"),

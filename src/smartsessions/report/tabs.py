@@ -41,7 +41,8 @@ class Tab:
 def read_tabs(con: duckdb.DuckDBPyConnection) -> list[Tab]:
     """The report's tabs in order, as the last build saved them."""
     tabs = con.execute(
-        "select tab_name, model, relation, window_relation from marts.report_tabs order by tab_order"
+        "select tab_name, model, relation, window_relation from marts.report_tabs"
+        " order by tab_order"
     ).fetchall()
     columns: dict[str, list[Column]] = {}
     for model, name, header, data_type in con.execute(
