@@ -9,10 +9,10 @@
     {%- do run_query('create database if not exists marts') -%}
     {%- do run_query("
         create table if not exists marts.report_tabs (
-            tab_order int, tab_name string, relation string, windowed_query string,
-            saved_at timestamp, model string
+            tab_order int, tab_name string, relation string, window_relation string,
+            window_inputs string, saved_at timestamp, model string
         ) using parquet partitioned by (model)
-        comment 'One row per report tab: its position, name, mart and windowed SQL (saved by the build).'
+        comment 'One row per report tab: its position, name, mart, and report view with what it reads (saved by the build).'
     ") -%}
     {%- do run_query("
         create table if not exists marts.report_tab_columns (
@@ -29,12 +29,13 @@
     ") -%}
 {% endmacro %}
 
-{% macro spark__write_report_tab(tab, relation, windowed_query, columns) %}
+{% macro spark__write_report_tab(tab, relation, window_relation, window_inputs, columns) %}
     {%- set model_partition = "partition (model = '" ~ this.identifier ~ "')" -%}
     {%- do run_query(
         "insert overwrite table marts.report_tabs " ~ model_partition ~ " select "
         ~ tab.order ~ ", " ~ spark_text(tab.name) ~ ", " ~ spark_text(relation) ~ ", "
-        ~ (spark_text(windowed_query) if windowed_query is not none else 'cast(null as string)')
+        ~ (spark_text(window_relation) if window_relation is not none else 'cast(null as string)') ~ ", "
+        ~ (spark_text(window_inputs) if window_relation is not none else 'cast(null as string)')
         ~ ", cast('" ~ run_started_at.strftime("%Y-%m-%d %H:%M:%S") ~ "' as timestamp)"
     ) -%}
     {%- set rows = [] -%}
@@ -107,23 +108,6 @@
         {%- do run_query(
             'create table raw.' ~ source.name ~ ' using parquet location '
             ~ spark_text(landing ~ '/' ~ source.name)
-        ) -%}
-    {%- endfor -%}
-{% endmacro %}
-
-{#- The export from Spark (spark_catalog.py): each windowed tab's saved SQL, run by Spark for one
-    event app and window (the bounds written in as dates), into parquet files under `folder`. -#}
-{% macro write_windowed_tabs(event_id, report_from, report_to, folder) %}
-    {%- set tabs = run_query(
-        'select model, windowed_query from marts.report_tabs where windowed_query is not null'
-    ) -%}
-    {%- for model, query in tabs.rows -%}
-        {%- set bound = query
-            | replace('$report_from', "'" ~ report_from ~ "'")
-            | replace('$report_to', "'" ~ report_to ~ "'") -%}
-        {%- do run_query(
-            'insert overwrite directory ' ~ spark_text(folder ~ '/' ~ model) ~ ' using parquet'
-            ~ ' select * from (' ~ bound ~ '\n) as tab_rows where event_id = ' ~ spark_text(event_id)
         ) -%}
     {%- endfor -%}
 {% endmacro %}

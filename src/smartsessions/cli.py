@@ -19,6 +19,7 @@ from smartsessions.cli_options import (
     say,
     show_progress,
     state,
+    wing,
 )
 from smartsessions.cli_users import user_app
 from smartsessions.errors import SmartSessionsError
@@ -115,7 +116,7 @@ def load(
     """Load a delivery into the raw tables (files already loaded are skipped)."""
     from smartsessions.landing.load import load_delivery
 
-    landing = engine(target) == "spark"
+    landing = wing(target).mirrors_landing
     summary = load_delivery(database(db), folder, progress=show_progress(), landing=landing)
     for warning in summary.warnings:
         say(f"warning: {warning}", err=True)
@@ -246,7 +247,7 @@ def export(
         summary = export_report(
             database(db), event, out, window, progress=show_progress(), target=engine(target)
         )
-    elif engine(target) == "spark":
+    elif not wing(target).writes_data_files:
         raise SmartSessionsError("--format csv or parquet is from DuckDB only: leave out --target")
     else:
         summary = export_data_files(database(db), event, out, fmt.value, window)

@@ -45,6 +45,13 @@ def engine(target: Target | None) -> str:
     return (target or state.get("target") or Target.duckdb).value
 
 
+def wing(target: Target | None):
+    """What the engine a command runs on does differently (smartsessions.engine)."""
+    from smartsessions.engine import engine_for  # loads duckdb: not for `--help` or `--version`
+
+    return engine_for(engine(target))
+
+
 def say(line: str, err: bool = False) -> None:
     """One line out. Characters a terminal would act on (escape codes, a newline in a file
     name) are shown escaped, never sent raw."""

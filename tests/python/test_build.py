@@ -140,7 +140,7 @@ def test_ctrl_c_during_the_build_is_one_line_and_the_next_build_recovers(built, 
     _, stderr = build.communicate(timeout=120)
     assert (build.returncode, stderr) == (130, "error: interrupted\n")
     assert Workspace(db).published.read_bytes() == catalog
-    assert run_build(db).describe() == "29 models built, 160 tests passed"
+    assert run_build(db).describe() == "37 models built, 160 tests passed"
 
 
 @pytest.mark.parametrize("small_filesystem", ["40m"], indirect=True)

@@ -2,6 +2,7 @@
 -- local date, buckets between the room's first and last bucket with a join that day are filled
 -- with zeros; wall-clock buckets mean a skipped hour shows zeros and a repeated one is shared.
 {{ config(**report_view_config('room_join_buckets')) }}
+{%- set charted_rooms = 20 %}
 {%- set bucket_minutes = var('bucket_minutes') | int %}
 {%- if bucket_minutes <= 0 or 60 % bucket_minutes != 0 %}
     {{ exceptions.raise_compiler_error("bucket_minutes must divide 60, not " ~ bucket_minutes) }}
@@ -89,7 +90,8 @@ counted as (
             and filled.bucket_index = bucket_counts.bucket_index
 ),
 
--- Rooms by joins, most first: the workbook charts the top rooms.
+-- Rooms by joins, most first: the workbook charts the top rooms (report-sheets.md, Usage
+-- graph: "for the 20 rooms with most joins").
 room_ranks as (
     select
         rooms.room_id,
@@ -117,6 +119,7 @@ final as (
         counted.unique_user_count,
         counted.bucket_start,
         room_ranks.room_rank,
+        room_ranks.room_rank <= {{ charted_rooms }} as is_charted,
         {{ bucket_minutes }} as bucket_minutes,
         row_number() over (
             partition by rooms.event_id

@@ -1,7 +1,6 @@
 """`smartsessions build`: dbt build, in-process, against the working database; then the marts
-are published for readers (publish.py) when every node passed. With the `spark` target the
-same project builds on Spark from the landing folder, and the export reads Spark's tables
-(`spark/spark_catalog.py`)."""
+are published for readers (publish.py) when every node passed. The engine says what happens
+around dbt's run (`engine.py`; on Spark, nothing is published)."""
 
 import time
 from dataclasses import dataclass
@@ -11,11 +10,10 @@ from dbt.cli.main import dbtRunnerResult
 from dbt_common.events.base_types import EventMsg
 from rich.progress import Progress
 
-from smartsessions.database import connect
+from smartsessions.engine import engine_for
 from smartsessions.errors import SmartSessionsError
-from smartsessions.landing.raw_schema import create_raw_schema
 from smartsessions.pipeline.dbt_runner import dbt_log, invoke_dbt, source_freshness
-from smartsessions.pipeline.publish import PublishSummary, publish, publish_failed_build
+from smartsessions.pipeline.publish import PublishSummary
 from smartsessions.workspace import Workspace
 
 FAILED = {"error", "fail", "runtime error"}
@@ -44,15 +42,8 @@ def run_build(
     publish the result; a failing model or test raises with the failing node's name, and
     readers stay on the last published marts."""
     started = time.perf_counter()
-    if target == "spark":
-        if not Workspace(db_path).landing.is_dir():
-            raise SmartSessionsError(
-                f"no landing folder at {Workspace(db_path).landing}: load a delivery with"
-                " `smartsessions --target spark load` first"
-            )
-    else:
-        with connect(db_path) as con:  # fails early, in one line, when another process holds it
-            create_raw_schema(con)  # so that a database with nothing loaded yet builds empty marts
+    engine = engine_for(target)
+    engine.check_buildable(db_path)
     args = ["build"]
     if not unit_tests:
         args += ["--exclude-resource-type", "unit_test"]
@@ -66,21 +57,11 @@ def run_build(
     else:
         result = invoke_dbt(db_path, args, target=target)
     seconds = time.perf_counter() - started
-    if target == "spark":
-        if not result.success:
-            raise _failure(result, db_path, target)
-        return _summary(result, seconds, None)
-    with connect(db_path) as con:
-        if not result.success:
-            failure = _failure(result, db_path, target)
-            try:
-                publish_failed_build(con, db_path)
-            except SmartSessionsError as unrecorded:  # as when the disk filled up during dbt's run
-                raise SmartSessionsError(
-                    f"{failure}; recording it for readers failed too: {unrecorded}"
-                ) from None
-            raise failure
-        published = publish(con, db_path, source_freshness(db_path))
+    if not result.success:
+        failure = _failure(result, db_path, target)
+        engine.record_failure(db_path, failure)
+        raise failure
+    published = engine.publish(db_path, source_freshness(db_path))
     return _summary(result, seconds, published)
 
 

@@ -1,6 +1,5 @@
 """Running dbt in-process against the CLI's database."""
 
-import importlib.util
 import json
 import logging
 import os
@@ -11,13 +10,9 @@ from pathlib import Path
 from dbt.adapters.duckdb import DuckDBConnectionManager
 from dbt.cli.main import dbtRunner, dbtRunnerResult
 
-from smartsessions.errors import SmartSessionsError
+from smartsessions.engine import engine_for
 from smartsessions.pipeline.publish import Freshness
 from smartsessions.workspace import PROJECT_DIR, Workspace
-
-# The Spark session (and its JVM) stays up between the dbt runs of one process: its metastore,
-# warehouse and temporary folders are fixed when it starts, so it serves one database only.
-_spark_session_for: list[Path] = []
 
 
 def dbt_log(db_path: Path, target: str = "duckdb") -> Path:
@@ -38,8 +33,7 @@ def invoke_dbt(
         *("--log-level", "none", "--log-level-file", "info"),
         *("--target", target),
     ]
-    if target == "spark":
-        _use_spark_folders(db_path)
+    engine_for(target).prepare_dbt(db_path)
     try:
         with _log_write_failures_unprinted():
             result = dbtRunner(callbacks=list(callbacks)).invoke([*args, *options])
@@ -62,22 +56,6 @@ def _log_write_failures_unprinted() -> Iterator[None]:
         yield
     finally:
         logging.raiseExceptions = printed
-
-
-def _use_spark_folders(db_path: Path) -> None:
-    """What profiles.yml's spark target and its raw sources read: the database's folders."""
-    if importlib.util.find_spec("dbt.adapters.spark") is None:
-        raise SmartSessionsError("the spark target needs the [spark] extra: pip install '.[spark]'")
-    if _spark_session_for and _spark_session_for[0] != db_path:
-        raise SmartSessionsError(
-            f"this process runs Spark for {_spark_session_for[0]} already: build {db_path}"
-            " in another process"
-        )
-    _spark_session_for[:] = [db_path]
-    os.environ["SMARTSESSIONS_SPARK_DIR"] = str(Workspace(db_path).spark)
-    os.environ["SMARTSESSIONS_LANDING"] = str(Workspace(db_path).landing)
-    # a local session needs no network name: it is reached on loopback
-    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 
 
 def source_freshness(db_path: Path) -> Freshness:

@@ -9,7 +9,7 @@ analysts read side by side, and beside a refresh.
 
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 
 from smartsessions.database import connect
+from smartsessions.engine import engine_for
 from smartsessions.errors import SmartSessionsError
 from smartsessions.pipeline.freshness import DataAsOf, read_data_as_of
 from smartsessions.pipeline.publish import require_published
@@ -27,12 +28,11 @@ from smartsessions.report.window import Window, check_window
 from smartsessions.report.workbook import EXCEL_MAX_DATA_ROWS, ReportWorkbook
 from smartsessions.work_files import remove, remove_abandoned, work_path
 
-# The Usage graph tab charts its rooms with most joins (report-sheets.md): joins and unique
-# joins against the bucket's start, one chart per room.
+# The Usage graph tab charts the rooms its mart marks `is_charted` (report-sheets.md): joins
+# and unique joins against the bucket's start, one chart per room.
 USAGE_GRAPH_MODEL = "room_join_buckets"
 # Report info counts the window's visits closed without a natural end from this tab's mart.
 OCCUPANCY_MODEL = "room_occupancy"
-CHARTED_ROOMS = 20
 # Rows sorted per query of a built mart (DuckDB sorts one page, never the whole tab), and
 # rows held in Python at a time.
 PAGE_ROWS = 50_000
@@ -73,14 +73,14 @@ def export_report(
     target: str = "duckdb",
 ) -> ExportSummary:
     """Write the report of one event app and window to `out` (all or nothing), from the
-    published catalog, or (target `spark`) from the Spark build's tables."""
+    catalog the engine's build left for readers (DuckDB: the published catalog)."""
     window = check_window(window or Window())
     _check_out(out)
     remove_abandoned(out)  # work files of an export of the same file that was killed
     partial, parts = work_path(out, "partial"), work_path(out, "parts")
     try:
         with (
-            _catalog(db_path, target, event_code, window, out) as catalog,
+            engine_for(target).report_catalog(db_path, event_code, window, out) as catalog,
             connect(catalog, read_only=True) as con,
         ):
             event = find_event(con, db_path, event_code)
@@ -104,24 +104,6 @@ def export_report(
         remove(partial)
         remove(parts)
     return summary
-
-
-@contextmanager
-def _catalog(db_path: Path, target: str, event_code: str, window: Window, out: Path):
-    """The catalog an export reads: the published one, or one over Spark's tables made for this
-    export beside `out` (removed afterwards)."""
-    if target != "spark":
-        yield require_published(db_path)
-        return
-    from smartsessions.spark.spark_catalog import windowed_tabs_dir, write_catalog
-
-    catalog = work_path(out, "catalog")
-    try:
-        write_catalog(db_path, catalog, event_code, window)
-        yield catalog
-    finally:
-        for path in (catalog, catalog.with_name(catalog.name + ".wal"), windowed_tabs_dir(catalog)):
-            remove(path)
 
 
 def busiest_event(db_path: Path) -> str:
@@ -204,7 +186,7 @@ def _write_tab(book: ReportWorkbook, con, tab: Tab, event: Event, window: Window
         y_columns=(names.index("join_count"), names.index("unique_user_count")),
         y_title="Joins",
     )
-    rows = _rows(con, tab, event, window, extra=f", room_rank <= {CHARTED_ROOMS}")
+    rows = _rows(con, tab, event, window, extra=", is_charted")
     return book.write_tab(tab.name, headers, rows, advance, chart).rows
 
 

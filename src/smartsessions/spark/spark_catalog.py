@@ -7,9 +7,8 @@ its timestamps as instants in UTC; the session time zone is UTC, so the views re
 the plain timestamps the build computed (local wall-clock values stay wall-clock values), and a
 time of day Spark held as text HH:MM:SS is a TIME again where the tab's column says so.
 
-A window's tabs need their SQL run: the build saved it for Spark, so Spark runs it (a dbt
-operation, `write_windowed_tabs`) for the event app and the window, into parquet files the
-catalog's tabs then read.
+A window's tabs are the report relations (`report.<tab>`), which Spark builds as tables for
+that window (`dbt run` with the window's vars) before the catalog is made.
 """
 
 import json
@@ -76,46 +75,17 @@ def _create_view(con, relation: str, folder: Path, times: list[str] = ()) -> Non
     con.execute(f"create or replace view {relation} as select *{replace} from {source}")
 
 
-def windowed_tabs_dir(catalog: Path) -> Path:
-    """Where Spark writes a window's tabs for the catalog's views (removed with it)."""
-    return catalog.with_name(catalog.name + ".tabs")
-
-
-def write_catalog(db_path: Path, catalog: Path, event_id: str, window: Window) -> None:
+def write_catalog(db_path: Path, catalog: Path, window: Window) -> None:
     """A DuckDB file at `catalog` the export reads like a published catalog: the Spark build's
-    tables, and for a window the windowed tabs Spark computed for `event_id`."""
-    windowed = windowed_tabs_dir(catalog)
+    tables, and for a window the report relations Spark built for it."""
+    if not window.is_open:
+        # Spark has no session variables: its report relations are built for the window, as
+        # tables (dbt vars report_from / report_to), and the export reads them as they are.
+        bounds = {"report_from": str(window.start or ""), "report_to": str(window.end or "")}
+        run = ["run", "--select", "config.schema:report", "--vars", json.dumps(bounds)]
+        if not invoke_dbt(db_path, run, target="spark").success:
+            log = dbt_log(db_path, "spark")
+            raise SmartSessionsError(f"Spark could not compute the window's tabs; see {log}")
     with duckdb.connect(str(catalog)) as con:
         con.execute("set TimeZone = 'UTC'")
         attach_spark_tables(con, db_path)
-        if window.is_open:
-            return
-        bounds = window.parameters()
-        arguments = {
-            "event_id": event_id,
-            "report_from": str(bounds["report_from"]),
-            "report_to": str(bounds["report_to"]),
-            "folder": str(windowed),
-        }
-        operation = ["run-operation", "write_windowed_tabs", "--args", json.dumps(arguments)]
-        if not invoke_dbt(db_path, operation, target="spark").success:
-            log = dbt_log(db_path, "spark")
-            raise SmartSessionsError(f"Spark could not compute the window's tabs; see {log}")
-        con.execute("create schema window_tabs")
-        for (model,) in con.execute(
-            "select model from marts.report_tabs where windowed_query is not null"
-        ).fetchall():
-            folder = windowed / model
-            if any(folder.rglob("*.parquet")):
-                _create_view(con, f"window_tabs.{model}", folder)
-            else:  # no row in the window
-                con.execute(f"create view window_tabs.{model} as from marts.{model} limit 0")
-        # The export binds the window's bounds to a tab's SQL; Spark applied them already.
-        con.execute("create table main.saved_tabs as from marts.report_tabs")
-        con.execute("drop view marts.report_tabs")
-        con.execute(
-            "create table marts.report_tabs as select * replace (case"
-            " when windowed_query is not null then 'select * from window_tabs.' || model"
-            " || ' where cast($report_from as date) <= cast($report_to as date)'"
-            " end as windowed_query) from main.saved_tabs"
-        )
