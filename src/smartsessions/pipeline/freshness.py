@@ -39,7 +39,7 @@ class DataAsOf:
     warned_nodes: tuple[NodeOutcome, ...] = ()
 
     def describe(self) -> str:
-        return f"loaded {_utc(self.last_load)}, built {_utc(self.last_build)}"
+        return f"loaded {utc_text(self.last_load)}, built {utc_text(self.last_build)}"
 
     def describe_failed_nodes(self) -> str:
         """What failed in the latest build, for `status` and the export."""
@@ -49,20 +49,32 @@ class DataAsOf:
         return nodes or "it did not finish (see dbt's log beside the database)"
 
     def describe_latest_build(self) -> str:
-        return _utc(self.latest_build_at)
+        return utc_text(self.latest_build_at)
 
 
-def _utc(moment: datetime | None) -> str:
+def utc_text(moment: datetime | None) -> str:
+    """A UTC moment as "data as of" shows it (`status`, the export's warning, the portal's
+    email): `YYYY-MM-DD HH:MM UTC`, or `never`."""
     return f"{moment:%Y-%m-%d %H:%M} UTC" if moment else "never"
+
+
+def read_last_loads(con: duckdb.DuckDBPyConnection) -> dict[str, datetime | None]:
+    """Per raw table, when its last file was loaded (UTC; None when no file of it was): the one
+    reading of the load's book-keeping behind "data as of" (the newest of them), `status`'s raw
+    tables, and its freshness verdict. It reads the column `dbt source freshness` reads
+    (`_loaded_at`, models/staging/_sources.yml), counting loaded files only."""
+    rows = con.execute(
+        "select table_name,"
+        " cast(max(_loaded_at) filter (where status = 'loaded') at time zone 'UTC' as timestamp)"
+        " from raw.loaded_files group by table_name"
+    ).fetchall()
+    return dict(rows)
 
 
 def read_data_as_of(con: duckdb.DuckDBPyConnection) -> DataAsOf:
     """From the load's book-keeping and the builds the dbt project records (windowed builds,
     which never replace the marts, are left out)."""
-    last_load = con.execute(
-        "select cast(max(_loaded_at) at time zone 'UTC' as timestamp)"
-        " from raw.loaded_files where status = 'loaded'"
-    ).fetchone()[0]
+    last_load = max(filter(None, read_last_loads(con).values()), default=None)
     last_build, latest_status, latest_at, latest_id = con.execute(
         "select"
         " max(finished_at) filter (where status = 'success'),"

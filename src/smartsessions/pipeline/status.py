@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from smartsessions.database import connect
-from smartsessions.pipeline.freshness import DataAsOf, read_data_as_of
+from smartsessions.pipeline.freshness import DataAsOf, read_data_as_of, read_last_loads
 from smartsessions.pipeline.publish import CATALOG_SCHEMA, require_published
 
 
@@ -71,14 +71,16 @@ def read_status(db_path: Path) -> Status:
             f" from {CATALOG_SCHEMA}.published"
         ).fetchone()
         as_of = read_data_as_of(con)
-        raw_tables = con.execute(
-            "select table_name,"
-            " cast(max(_loaded_at) filter (where status = 'loaded') at time zone 'UTC'"
-            "  as timestamp),"
-            " count(*) filter (where status = 'loaded'), coalesce(sum(records_loaded), 0),"
-            " coalesce(sum(records_rejected), 0), count(*) filter (where status = 'rejected')"
-            " from raw.loaded_files group by table_name order by table_name"
-        ).fetchall()
+        last_loads = read_last_loads(con)
+        raw_tables = [
+            (table, last_loads[table], *counts)
+            for table, *counts in con.execute(
+                "select table_name,"
+                " count(*) filter (where status = 'loaded'), coalesce(sum(records_loaded), 0),"
+                " coalesce(sum(records_rejected), 0), count(*) filter (where status = 'rejected')"
+                " from raw.loaded_files group by table_name order by table_name"
+            ).fetchall()
+        ]
         relations = []
         for schema, name, kind in con.execute(
             "select schema_name, table_name, 'table' from duckdb_tables()"

@@ -18,7 +18,7 @@ import duckdb
 from smartsessions.database import connect
 from smartsessions.errors import SmartSessionsError
 from smartsessions.pipeline.publish import require_published
-from smartsessions.report.event_codes import unknown_code
+from smartsessions.report.event_codes import UnknownCode, lookup_code
 from smartsessions.sql import literal
 
 
@@ -45,23 +45,18 @@ class Catalog:
             return self._apps
 
     def find(self, code: str) -> EventApp | None:
-        """The event app of a code as typed: exact, else the one code equal in any case."""
+        """The event app of a code as typed, in any case (event_codes.lookup_code), or None."""
         apps = self.event_apps()
-        code = code.strip()
-        if code in apps:
-            return apps[code]
-        matches = [app for key, app in apps.items() if key.casefold() == code.casefold()]
-        return matches[0] if len(matches) == 1 else None
+        try:
+            return apps[lookup_code(apps, code, any_case=True)]
+        except UnknownCode:
+            return None
 
     def require_codes(self, codes: list[str]) -> list[str]:
-        """The published codes for codes as typed, or one line listing the known ones."""
-        found = []
-        for code in codes:
-            app = self.find(code)
-            if app is None:
-                raise unknown_code(code, self.event_apps())
-            found.append(app.event_id)
-        return found
+        """The published codes for codes as typed, in any case, or one line listing the known
+        ones."""
+        apps = self.event_apps()
+        return [lookup_code(apps, code, any_case=True) for code in codes]
 
     def publication(self) -> str:
         """Which publication an export opening the catalog now reads: its time and load. Read

@@ -16,6 +16,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
 
+from smartsessions.pipeline.freshness import utc_text
 from smartsessions.portal.settings import Smtp, private_folder
 from smartsessions.report.window import Window
 
@@ -96,10 +97,7 @@ def _facts(report: ReportMail) -> list[tuple[str, str]]:
 
 
 def _as_of(report: ReportMail) -> list[str]:
-    def utc(moment: datetime | None) -> str:
-        return f"{moment:%Y-%m-%d %H:%M} UTC" if moment else "never"
-
-    lines = [f"Data as of: {utc(report.last_load)}", f"Built: {utc(report.last_build)}"]
+    lines = [f"Data as of: {utc_text(report.last_load)}", f"Built: {utc_text(report.last_build)}"]
     if report.last_build_failed:
         lines.append("The last build failed: this report is from the previous successful build.")
     return lines

@@ -22,7 +22,7 @@ from smartsessions.errors import SmartSessionsError
 from smartsessions.pipeline.freshness import DataAsOf, read_data_as_of
 from smartsessions.pipeline.publish import require_published
 from smartsessions.report.charts import TimeChart
-from smartsessions.report.event_codes import unknown_code
+from smartsessions.report.event_codes import lookup_code
 from smartsessions.report.tabs import Tab, read_tabs, set_window
 from smartsessions.report.window import Window, check_window
 from smartsessions.report.workbook import EXCEL_MAX_DATA_ROWS, ReportWorkbook
@@ -138,16 +138,14 @@ def find_event(con: duckdb.DuckDBPyConnection, db_path: Path, code: str) -> Even
     ).fetchone()[0]
     if built < 2:
         raise SmartSessionsError(f"database {db_path} is not built yet: run `smartsessions build`")
+    known = [row[0] for row in con.execute("select event_id from marts.event_apps").fetchall()]
     found = con.execute(
         "select event_id, event_name, timezone, bucket_minutes, max_visit_minutes"
         " from marts.event_apps"
         " where event_id = ?",
-        [code],
+        [lookup_code(known, code, any_case=False)],  # exact: the CLI's rule (event_codes.py)
     ).fetchone()
-    if found:
-        return Event(*found)
-    known = [row[0] for row in con.execute("select event_id from marts.event_apps").fetchall()]
-    raise unknown_code(code, known, suggest=True)
+    return Event(*found)
 
 
 def _rows(
