@@ -27,9 +27,9 @@ demo: $(INSTALLED)
 test: lint pytest dbt-test
 
 lint: $(INSTALLED)
-	$(BIN)/ruff check export tests bench
-	$(BIN)/ruff format --check export tests bench
-	SMARTSESSIONS_DB=$(TEST_DB) $(BIN)/sqlfluff lint models tests
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	SMARTSESSIONS_DB=$(TEST_DB) $(BIN)/sqlfluff lint models data-tests
 
 # One worker per core, each taking whole test files (their module fixtures are built once); the
 # slowest tests' seconds are printed, so that the suite's time is watched.

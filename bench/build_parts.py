@@ -18,8 +18,8 @@ from datetime import datetime
 from pathlib import Path
 
 started = time.perf_counter()
-from smartsessions.dbt_invoke import invoke_dbt  # noqa: E402
-from smartsessions.paths import dbt_target_dir  # noqa: E402
+from smartsessions.pipeline.dbt_runner import invoke_dbt  # noqa: E402
+from smartsessions.workspace import Workspace  # noqa: E402
 
 START = time.perf_counter() - started
 KINDS = {
@@ -39,7 +39,7 @@ def build(db: Path, engine: str) -> tuple[float, dict]:
     if not result.success:
         raise SystemExit(f"dbt build failed on {engine}: {result.exception}")
     return seconds, json.loads(
-        (dbt_target_dir(db, engine) / "target" / "run_results.json").read_text()
+        (Workspace(db).dbt_target(engine) / "target" / "run_results.json").read_text()
     )
 
 

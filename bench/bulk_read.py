@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 
-from smartsessions.contract import TABLES
+from smartsessions.landing.contract import TABLES
 
 READERS = {
     "parquet": "read_parquet({files})",

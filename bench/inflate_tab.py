@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 
-from smartsessions.publish import publish
+from smartsessions.pipeline.publish import publish
 
 
 def main(db: str, model: str, event: str, rows: str) -> None:

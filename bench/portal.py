@@ -34,7 +34,7 @@ import httpx2
 from smartsessions.portal.accounts import Accounts
 from smartsessions.portal.catalog import Catalog
 from smartsessions.portal.state import State
-from smartsessions.publish import published_path
+from smartsessions.workspace import Workspace
 
 SMARTSESSIONS = str(Path(sys.executable).parent / "smartsessions")
 PASSWORD = "a benchmark password"
@@ -49,7 +49,7 @@ def percentile(values: list[float], share: float) -> float:
 
 def busiest_days(db: Path, count: int) -> list[tuple[str, str]]:
     """The `count` busiest (event app, local day) pairs, as the export latency bench takes."""
-    with duckdb.connect(str(published_path(db)), read_only=True) as con:
+    with duckdb.connect(str(Workspace(db).published), read_only=True) as con:
         rows = con.execute(
             "select event_id, cast(activity_date as varchar) from marts.user_room_days"
             " group by all order by count(*) desc, 1, 2 limit ?",

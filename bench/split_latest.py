@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 
-from smartsessions.contract import TABLES
+from smartsessions.landing.contract import TABLES
 from smartsessions.sql import literal
 
 

@@ -7,22 +7,12 @@
     on_schema_change='fail',
     **incremental_by('_load_id', unique_key=['activity_type', '_load_id', '_source_file', '_source_row']),
 ) }}
-{%- set kinds = {
-    'room_join': 'room_joins',
-    'room_leave': 'room_leaves',
-    'bubble_event': 'bubble_events',
-    'teleport': 'teleports',
-    'chat_message': 'chat_messages',
-} %}
-{%- set empty_text = 'cast(null as ' ~ dbt.type_string() ~ ')' %}
-{#- Each kind's own columns (staging name per column here); the other kinds leave them empty. -#}
-{%- set own_columns = {
-    'room_join': {'country_code': 'country_code'},
-    'bubble_event': {'bubble_id': 'bubble_id', 'bubble_action': 'action'},
-    'teleport': {'target_user_id': 'target_user_id'},
-} %}
 
 with
+
+activity as (
+    select * from {{ ref('int_activity_unioned') }}
+),
 
 latest_load as (
     select * from {{ ref('int_latest_load') }}
@@ -49,26 +39,24 @@ processed as (
 {% endif %}
 
 delivered as (
-    {%- for activity_type, table_name in kinds.items() %}
     select
-        '{{ activity_type }}' as activity_type,
+        activity_type,
         event_uuid,
         event_id as record_event_id,
         room_id,
         user_id,
         occurred_at,
-        {%- for column in ['country_code', 'bubble_id', 'bubble_action', 'target_user_id'] %}
-        {{ own_columns.get(activity_type, {}).get(column, empty_text) }} as {{ column }},
-        {%- endfor %}
+        country_code,
+        bubble_id,
+        bubble_action,
+        target_user_id,
         _load_id,
         _source_file,
         _source_row
-    from {{ ref('stg_' ~ table_name) }}
+    from activity
     {%- if is_incremental() %}
     where _load_id > (select processed.load_id from processed)
     {%- endif %}
-    {% if not loop.last %}union all{% endif %}
-    {%- endfor %}
 ),
 
 {% if is_incremental() %}
@@ -152,39 +140,43 @@ localised as (
             as occurred_local_at
     from candidates
     left join event_apps on candidates.record_event_id = event_apps.event_id
+),
+
+final as (
+    select
+        localised.activity_type,
+        localised.event_uuid,
+        localised.record_event_id,
+        localised.room_id,
+        localised.user_id,
+        localised.occurred_at,
+        localised.occurred_local_at,
+        localised.country_code,
+        localised.bubble_id,
+        localised.bubble_action,
+        localised.target_user_id,
+        localised._load_id,
+        localised._source_file,
+        localised._source_row,
+        latest_load.load_id as _processed_load_id,
+        cast(localised.occurred_local_at as date) as occurred_local_date,
+        -- a join's country: missing or unrecognised codes are Unknown
+        case
+            when localised.activity_type = 'room_join'
+                then coalesce(countries.country_name, 'Unknown')
+        end as country_name,
+        -- An activity belongs to its room's event app; without a room, to the one it names.
+        coalesce(rooms.event_id, localised.record_event_id) as event_id,
+        case
+            when not localised.is_first_copy then 'duplicate_event_uuid'
+            when rooms.room_id is null then 'orphan_room'
+            when rooms.event_id <> localised.record_event_id then 'wrong_event_app'
+            when localised.target_user_id = localised.user_id then 'self_teleport'
+        end as exclusion_reason
+    from localised
+    cross join latest_load
+    left join rooms on localised.room_id = rooms.room_id
+    left join countries on localised.country_code = countries.country_code
 )
 
-select
-    localised.activity_type,
-    localised.event_uuid,
-    localised.record_event_id,
-    localised.room_id,
-    localised.user_id,
-    localised.occurred_at,
-    localised.occurred_local_at,
-    localised.country_code,
-    localised.bubble_id,
-    localised.bubble_action,
-    localised.target_user_id,
-    localised._load_id,
-    localised._source_file,
-    localised._source_row,
-    latest_load.load_id as _processed_load_id,
-    cast(localised.occurred_local_at as date) as occurred_local_date,
-    -- a join's country: missing or unrecognised codes are Unknown
-    case
-        when localised.activity_type = 'room_join'
-            then coalesce(countries.country_name, 'Unknown')
-    end as country_name,
-    -- An activity belongs to its room's event app; without a room, to the one it names.
-    coalesce(rooms.event_id, localised.record_event_id) as event_id,
-    case
-        when not localised.is_first_copy then 'duplicate_event_uuid'
-        when rooms.room_id is null then 'orphan_room'
-        when rooms.event_id <> localised.record_event_id then 'wrong_event_app'
-        when localised.target_user_id = localised.user_id then 'self_teleport'
-    end as exclusion_reason
-from localised
-cross join latest_load
-left join rooms on localised.room_id = rooms.room_id
-left join countries on localised.country_code = countries.country_code
+select * from final

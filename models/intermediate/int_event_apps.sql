@@ -41,20 +41,24 @@ apps_known_only_from_rooms as (
     left join delivered_apps on rooms.event_id = delivered_apps.event_id
     where delivered_apps.event_id is null
     group by rooms.event_id
+),
+
+final as (
+    select
+        event_id,
+        event_name,
+        timezone,
+        _load_id
+    from delivered_apps
+
+    union all
+
+    select
+        event_id,
+        event_name,
+        timezone,
+        _load_id
+    from apps_known_only_from_rooms
 )
 
-select
-    event_id,
-    event_name,
-    timezone,
-    _load_id
-from delivered_apps
-
-union all
-
-select
-    event_id,
-    event_name,
-    timezone,
-    _load_id
-from apps_known_only_from_rooms
+select * from final

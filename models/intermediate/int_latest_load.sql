@@ -6,7 +6,11 @@ with
 
 loaded_files as (
     select * from {{ ref('stg_loaded_files') }}
+),
+
+final as (
+    select coalesce(max(_load_id), 0) as load_id
+    from loaded_files
 )
 
-select coalesce(max(_load_id), 0) as load_id
-from loaded_files
+select * from final

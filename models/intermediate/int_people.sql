@@ -48,21 +48,25 @@ people as (
         target_user_id as user_id
     from activity
     where target_user_id is not null
+),
+
+final as (
+    select
+        people.event_id,
+        people.user_id,
+        attendees._load_id,
+        -- first and last name joined by one space, or the one that is there, else the user_id
+        coalesce(
+            attendees.first_name || ' ' || attendees.last_name,
+            attendees.first_name,
+            attendees.last_name,
+            people.user_id
+        ) as person_name
+    from people
+    left join attendees
+        on
+            people.event_id = attendees.event_id
+            and people.user_id = attendees.user_id
 )
 
-select
-    people.event_id,
-    people.user_id,
-    attendees._load_id,
-    -- first and last name joined by one space, or the one that is there, else the user_id
-    coalesce(
-        attendees.first_name || ' ' || attendees.last_name,
-        attendees.first_name,
-        attendees.last_name,
-        people.user_id
-    ) as person_name
-from people
-left join attendees
-    on
-        people.event_id = attendees.event_id
-        and people.user_id = attendees.user_id
+select * from final

@@ -52,21 +52,25 @@ timed as (
             'minute'
         ) }} as duration_minutes
     from schedules
+),
+
+final as (
+    select
+        room_id,
+        event_id,
+        room_name,
+        capacity,
+        start_date,
+        end_date,
+        privacy_flag,
+        start_time,
+        end_time,
+        -- Whole minutes / 60 never end in an exact half at the third decimal, so rounding half
+        -- away from zero and any other mode agree; negative stays negative.
+        cast(round(duration_minutes / 60.0, 2) as decimal(10, 2)) as duration_hours,
+        scheduled_end_local_at,
+        _load_id
+    from timed
 )
 
-select
-    room_id,
-    event_id,
-    room_name,
-    capacity,
-    start_date,
-    end_date,
-    privacy_flag,
-    start_time,
-    end_time,
-    -- Whole minutes / 60 never end in an exact half at the third decimal, so rounding half
-    -- away from zero and any other mode agree; negative stays negative.
-    cast(round(duration_minutes / 60.0, 2) as decimal(10, 2)) as duration_hours,
-    scheduled_end_local_at,
-    _load_id
-from timed
+select * from final

@@ -183,23 +183,27 @@ visits as (
             else 'cap'
         end as end_reason
     from resolved
+),
+
+final as (
+    select
+        visits.event_id,
+        visits.room_id,
+        visits.user_id,
+        visits.visit_number,
+        visits.started_at,
+        visits.ended_at,
+        visits.has_natural_end,
+        visits.end_reason,
+        latest_load.load_id as _processed_load_id,
+        {{ to_local_timestamp('visits.started_at', 'visits.timezone') }} as started_local_at,
+        {{ to_local_timestamp('visits.ended_at', 'visits.timezone') }} as ended_local_at,
+        cast({{ to_local_timestamp('visits.started_at', 'visits.timezone') }} as date)
+            as started_local_date,
+        {{ epoch_microseconds('visits.ended_at') }}
+        - {{ epoch_microseconds('visits.started_at') }} as duration_microseconds
+    from visits
+    cross join latest_load
 )
 
-select
-    visits.event_id,
-    visits.room_id,
-    visits.user_id,
-    visits.visit_number,
-    visits.started_at,
-    visits.ended_at,
-    visits.has_natural_end,
-    visits.end_reason,
-    latest_load.load_id as _processed_load_id,
-    {{ to_local_timestamp('visits.started_at', 'visits.timezone') }} as started_local_at,
-    {{ to_local_timestamp('visits.ended_at', 'visits.timezone') }} as ended_local_at,
-    cast({{ to_local_timestamp('visits.started_at', 'visits.timezone') }} as date)
-        as started_local_date,
-    {{ epoch_microseconds('visits.ended_at') }}
-    - {{ epoch_microseconds('visits.started_at') }} as duration_microseconds
-from visits
-cross join latest_load
+select * from final

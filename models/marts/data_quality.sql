@@ -95,17 +95,21 @@ event_reasons as (
     where
         counted.event_id is null
         or counted.event_id not in (select event_apps.event_id from event_apps)
+),
+
+final as (
+    select
+        event_reasons.event_id,
+        event_reasons.reason,
+        event_reasons.reason_kind,
+        event_reasons.reason_description,
+        event_reasons.reason_order,
+        coalesce(counted.record_count, 0) as record_count
+    from event_reasons
+    left join counted
+        on
+            event_reasons.reason = counted.reason
+            and coalesce(event_reasons.event_id, '') = coalesce(counted.event_id, '')
 )
 
-select
-    event_reasons.event_id,
-    event_reasons.reason,
-    event_reasons.reason_kind,
-    event_reasons.reason_description,
-    event_reasons.reason_order,
-    coalesce(counted.record_count, 0) as record_count
-from event_reasons
-left join counted
-    on
-        event_reasons.reason = counted.reason
-        and coalesce(event_reasons.event_id, '') = coalesce(counted.event_id, '')
+select * from final

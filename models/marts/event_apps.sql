@@ -1,5 +1,6 @@
--- Every event app with its time zone and how busy it is: what the exporter looks an event
--- code up in, and what the Report info tab prints (with the Usage graph's bucket width).
+-- Every event app with its time zone, how busy it is and when: what the exporter looks an
+-- event code up in, what the Report info tab prints (with the Usage graph's bucket width) and
+-- the portal's default window (its first and last local activity dates).
 with
 
 event_apps as (
@@ -22,23 +23,30 @@ room_counts as (
     group by event_id
 ),
 
-join_counts as (
+activity_counts as (
     select
         event_id,
-        count(*) as join_count
+        count(case when activity_type = 'room_join' then 1 end) as join_count,
+        min(occurred_local_date) as first_activity_date,
+        max(occurred_local_date) as last_activity_date
     from activity
-    where activity_type = 'room_join'
     group by event_id
+),
+
+final as (
+    select
+        event_apps.event_id,
+        event_apps.event_name,
+        event_apps.timezone,
+        coalesce(room_counts.room_count, 0) as room_count,
+        coalesce(activity_counts.join_count, 0) as join_count,
+        activity_counts.first_activity_date,
+        activity_counts.last_activity_date,
+        {{ var('bucket_minutes') }} as bucket_minutes,
+        {{ var('max_visit_minutes') }} as max_visit_minutes
+    from event_apps
+    left join room_counts on event_apps.event_id = room_counts.event_id
+    left join activity_counts on event_apps.event_id = activity_counts.event_id
 )
 
-select
-    event_apps.event_id,
-    event_apps.event_name,
-    event_apps.timezone,
-    coalesce(room_counts.room_count, 0) as room_count,
-    coalesce(join_counts.join_count, 0) as join_count,
-    {{ var('bucket_minutes') }} as bucket_minutes,
-    {{ var('max_visit_minutes') }} as max_visit_minutes
-from event_apps
-left join room_counts on event_apps.event_id = room_counts.event_id
-left join join_counts on event_apps.event_id = join_counts.event_id
+select * from final

@@ -1,64 +1,16 @@
--- Tab 4, "Usage (detailed view)": how many times each user entered each room.
-{{ config(
-    schema=report_schema(),
-    materialized=tab_mart_materialization(),
-    on_schema_change='fail',
-    **incremental_by('event_id', unique_key='event_id', post_hooks=["{{ delete_rows_of_moved_rooms() }}"]),
-) }}
+-- Tab 4, "Usage (detailed view)", for all history: the rows of report.room_user_entries
+-- (marts/report/report_room_user_entries.sql), kept, recomputed for the event apps that changed.
+{{ config(**tab_mart_config()) }}
 
 with
 
-latest_load as (
-    select * from {{ ref('int_latest_load') }}
+tab_rows as (
+    select * from {{ ref('report_room_user_entries') }}
 ),
 
-joins as (
-    select * from {{ ref('int_activity') }}
-    where
-        activity_type = 'room_join' and {{ in_report_window('occurred_local_date') }}
-        and {{ changed_event_apps_only('event_id') }}
-),
-
-rooms as (
-    select * from {{ ref('int_room_schedules') }}
-),
-
-people as (
-    select * from {{ ref('int_people') }}
-),
-
-entries as (
-    select
-        event_id,
-        room_id,
-        user_id,
-        count(*) as entry_count
-    from joins
-    group by event_id, room_id, user_id
+final as (
+    {{ with_processed_load('tab_rows') }}
 )
 
-select
-    rooms.event_id,
-    rooms.room_id,
-    rooms.room_name,
-    rooms.privacy_flag,
-    entries.user_id,
-    people.person_name as attendee_name,
-    entries.entry_count,
-    latest_load.load_id as _processed_load_id,
-    row_number() over (
-        partition by rooms.event_id
-        order by
-            rooms.room_name asc,
-            rooms.room_id asc,
-            entries.entry_count desc,
-            people.person_name asc,
-            entries.user_id asc
-    ) as report_order
-from entries
-cross join latest_load
-inner join rooms on entries.room_id = rooms.room_id
-inner join people
-    on
-        entries.event_id = people.event_id
-        and entries.user_id = people.user_id
+-- the report view's columns, then the plumbing ones: sqlfluff cannot count them
+select * from final  -- noqa: AM04

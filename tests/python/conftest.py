@@ -56,9 +56,9 @@ def another_process_holding():
 @pytest.fixture(scope="session")
 def generated_db(tmp_path_factory) -> Path:
     """A generated scale-1 delivery (five event apps), loaded and built."""
-    from smartsessions.build import run_build
-    from smartsessions.generate import generate_delivery
-    from smartsessions.load import load_delivery
+    from smartsessions.landing.load import load_delivery
+    from smartsessions.pipeline.build import run_build
+    from smartsessions.synthetic.generate import generate_delivery
 
     folder = tmp_path_factory.mktemp("generated")
     generate_delivery(folder / "delivery", scale=1, seed=7)

@@ -34,8 +34,8 @@ from zoneinfo import ZoneInfo
 import duckdb
 from hypothesis import strategies as st
 
-from smartsessions.contract import TABLES
-from smartsessions.delivery_writers import CsvFile, JsonLinesFile, _csv_value
+from smartsessions.landing.contract import TABLES
+from smartsessions.synthetic.delivery_writers import CsvFile, JsonLinesFile, _csv_value
 
 # --- time zones ---------------------------------------------------------------------------
 

@@ -10,8 +10,8 @@ import json
 import sys
 from pathlib import Path
 
-from smartsessions.dbt_invoke import invoke_dbt
-from smartsessions.load import load_delivery
+from smartsessions.landing.load import load_delivery
+from smartsessions.pipeline.dbt_runner import invoke_dbt
 
 MODELS_ONLY = ["build", "--exclude-resource-type", "test", "unit_test"]
 

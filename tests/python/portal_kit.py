@@ -17,8 +17,8 @@ from urllib.parse import quote
 
 from aiosmtpd.controller import Controller
 
-from smartsessions.build import run_build
-from smartsessions.load import load_delivery
+from smartsessions.landing.load import load_delivery
+from smartsessions.pipeline.build import run_build
 from smartsessions.portal.accounts import Accounts
 from smartsessions.portal.catalog import Catalog
 from smartsessions.portal.settings import Settings

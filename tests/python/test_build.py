@@ -13,14 +13,14 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from smartsessions.build import run_build
 from smartsessions.cli import app
 from smartsessions.database import connect
-from smartsessions.dbt_invoke import dbt_log
 from smartsessions.errors import SmartSessionsError
-from smartsessions.load import load_delivery
-from smartsessions.paths import dbt_work_dir
-from smartsessions.publish import lake_dir, publish, published_path
+from smartsessions.landing.load import load_delivery
+from smartsessions.pipeline.build import run_build
+from smartsessions.pipeline.dbt_runner import dbt_log
+from smartsessions.pipeline.publish import publish
+from smartsessions.workspace import Workspace
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "delivery"
 SMARTSESSIONS = str(Path(sys.executable).parent / "smartsessions")
@@ -39,8 +39,8 @@ def built(tmp_path_factory) -> Path:
 def copy_of(db: Path, folder: Path) -> Path:
     """The database with its dbt folder, lake and published catalog, copied into `folder`."""
     shutil.copy(db, folder)
-    shutil.copy(published_path(db), folder)
-    for tree in (dbt_work_dir(db), lake_dir(db)):
+    shutil.copy(Workspace(db).published, folder)
+    for tree in (Workspace(db).dbt, Workspace(db).lake):
         shutil.copytree(tree, folder / tree.name)
     return folder / db.name
 
@@ -124,7 +124,7 @@ def test_a_locked_database_is_one_line_on_stderr(tmp_path, another_process_holdi
 
 def test_ctrl_c_during_the_build_is_one_line_and_the_next_build_recovers(built, tmp_path):
     db = copy_of(built, tmp_path)
-    catalog = published_path(db).read_bytes()
+    catalog = Workspace(db).published.read_bytes()
     log_size = dbt_log(db).stat().st_size
     build = subprocess.Popen(
         [SMARTSESSIONS, "--db", str(db), "build"],
@@ -139,8 +139,8 @@ def test_ctrl_c_during_the_build_is_one_line_and_the_next_build_recovers(built, 
     build.send_signal(signal.SIGINT)
     _, stderr = build.communicate(timeout=120)
     assert (build.returncode, stderr) == (130, "error: interrupted\n")
-    assert published_path(db).read_bytes() == catalog
-    assert run_build(db).describe() == "28 models built, 159 tests passed"
+    assert Workspace(db).published.read_bytes() == catalog
+    assert run_build(db).describe() == "37 models built, 160 tests passed"
 
 
 @pytest.mark.parametrize("small_filesystem", ["40m"], indirect=True)
@@ -149,15 +149,16 @@ def test_a_full_disk_during_the_build_is_one_line_and_the_next_build_recovers(
 ):
     # dbt's file log failing to write printed 5,603 lines, 156 "--- Logging error ---" tracebacks
     db = copy_of(built, small_filesystem)
-    catalog = published_path(db).read_bytes()
+    published = Workspace(db).published
+    catalog = published.read_bytes()
     filler = fill_up(small_filesystem)
     result = CliRunner().invoke(app, ["--db", str(db), "build"])
     assert (result.exit_code, result.stderr) == (
         1,
-        f"error: dbt build failed: No space left on device ({dbt_work_dir(db)}); recording it"
-        f" for readers failed too: cannot publish {published_path(db)}: No space left on device\n",
+        f"error: dbt build failed: No space left on device ({Workspace(db).dbt}); recording it"
+        f" for readers failed too: cannot publish {published}: No space left on device\n",
     )
-    assert published_path(db).read_bytes() == catalog
+    assert Workspace(db).published.read_bytes() == catalog
     filler.unlink()
     assert CliRunner().invoke(app, ["--db", str(db), "build"]).exit_code == 0
 
@@ -168,16 +169,16 @@ def test_a_full_disk_while_publishing_is_one_line_and_leaves_no_partial_file(
 ):
     # a raw "IOException: ... Could not write file .../.schema.parquet.PID.partial"
     db = copy_of(built, small_filesystem)
-    catalog = published_path(db).read_bytes()
+    catalog = Workspace(db).published.read_bytes()
     with connect(db) as con:
         filler = fill_up(small_filesystem)
         with pytest.raises(SmartSessionsError) as failure:
             publish(con, db)
         assert str(failure.value) == (
-            f"cannot publish {published_path(db)}: No space left on device"
+            f"cannot publish {Workspace(db).published}: No space left on device"
         )
-        assert published_path(db).read_bytes() == catalog
+        assert Workspace(db).published.read_bytes() == catalog
         assert not [path for path in small_filesystem.rglob(".*")]  # no work file left
         filler.unlink()
         publish(con, db)
-    assert published_path(db).read_bytes() != catalog
+    assert Workspace(db).published.read_bytes() != catalog

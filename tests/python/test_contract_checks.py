@@ -17,7 +17,7 @@ from deliveries import (
     write_parquet,
 )
 
-from smartsessions.load import load_delivery
+from smartsessions.landing.load import load_delivery
 
 # --- malformed records ------------------------------------------------------------------------
 

@@ -7,15 +7,15 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from smartsessions.dbt_invoke import invoke_dbt
-from smartsessions.load import load_delivery
-from smartsessions.paths import dbt_work_dir
+from smartsessions.landing.load import load_delivery
+from smartsessions.pipeline.dbt_runner import invoke_dbt
+from smartsessions.workspace import Workspace
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "delivery"
 
 
 def test_every_data_test_describes_the_rule_it_guards(generated_db):
-    manifest = json.loads((dbt_work_dir(generated_db) / "target" / "manifest.json").read_text())
+    manifest = json.loads((Workspace(generated_db).dbt / "target" / "manifest.json").read_text())
     tests = [node for node in manifest["nodes"].values() if node["resource_type"] == "test"]
     assert len(tests) > 100
     undescribed = sorted(node["name"] for node in tests if not node["description"].strip())

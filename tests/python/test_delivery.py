@@ -17,8 +17,8 @@ from typer.testing import CliRunner
 
 from smartsessions.cli import app
 from smartsessions.errors import SmartSessionsError
-from smartsessions.generate import generate_delivery
-from smartsessions.load import load_delivery
+from smartsessions.landing.load import load_delivery
+from smartsessions.synthetic.generate import generate_delivery
 
 SMARTSESSIONS = str(Path(sys.executable).parent / "smartsessions")
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "delivery"

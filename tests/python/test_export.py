@@ -20,14 +20,15 @@ from deliveries import jsonl, write
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from smartsessions.build import run_build
 from smartsessions.cli import app
-from smartsessions.dbt_invoke import invoke_dbt
 from smartsessions.errors import SmartSessionsError
-from smartsessions.export import export_report
-from smartsessions.load import load_delivery
-from smartsessions.publish import publish, published_path
-from smartsessions.report import Window
+from smartsessions.landing.load import load_delivery
+from smartsessions.pipeline.build import run_build
+from smartsessions.pipeline.dbt_runner import invoke_dbt
+from smartsessions.pipeline.publish import publish
+from smartsessions.report.export import export_report
+from smartsessions.report.window import Window
+from smartsessions.workspace import Workspace
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "delivery"
 SMARTSESSIONS = str(Path(sys.executable).parent / "smartsessions")
@@ -358,7 +359,7 @@ def test_the_export_never_loads_dbt_nor_starts_a_process(built_db, tmp_path):
 import subprocess, sys
 from pathlib import Path
 from smartsessions.errors import SmartSessionsError
-from smartsessions.export import export_report
+from smartsessions.report.export import export_report
 def refuse(*args, **kwargs):
     raise AssertionError("the export started a process")
 subprocess.Popen.__init__ = refuse
@@ -398,7 +399,9 @@ def test_a_window_without_activity_says_so(built_db, tmp_path):
 def test_after_a_failed_build_the_export_warns_that_the_marts_are_older(built_db, tmp_path):
     db = tmp_path / "failed.duckdb"
     shutil.copy(built_db, db)
-    shutil.copy(published_path(built_db), published_path(db))  # its files stay where they are
+    shutil.copy(
+        Workspace(built_db).published, Workspace(db).published
+    )  # its files stay where they are
     with duckdb.connect(str(db)) as con:  # a raw table that no longer fits its staging model
         con.execute("alter table raw.room_leaves rename column user_id to person_id")
     with pytest.raises(SmartSessionsError, match="stg_room_leaves"):
@@ -487,7 +490,7 @@ def test_user_errors_are_one_line_and_write_nothing(built_db, tmp_path, tmp_path
 
 def test_an_unknown_code_lists_at_most_ten_known_ones(tmp_path):
     db = tmp_path / "codes.duckdb"
-    with duckdb.connect(str(published_path(db))) as con:  # just what the lookup reads
+    with duckdb.connect(str(Workspace(db).published)) as con:  # just what the lookup reads
         con.execute("create schema marts")
         con.execute("create table marts.report_tabs (model varchar)")
         con.execute(
@@ -506,7 +509,7 @@ def test_an_unknown_code_lists_at_most_ten_known_ones(tmp_path):
 def test_tabs_read_in_short_pages_are_the_same(built_db, tmp_path, monkeypatch):
     whole = tmp_path / "whole.xlsx"
     export_report(built_db, "LDN26", whole)
-    monkeypatch.setattr("smartsessions.export.PAGE_ROWS", 2)  # every tab in many pages
+    monkeypatch.setattr("smartsessions.report.export.PAGE_ROWS", 2)  # every tab in many pages
     paged = tmp_path / "paged.xlsx"
     export_report(built_db, "LDN26", paged)
 

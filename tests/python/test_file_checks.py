@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from deliveries import JOIN, ROOM, csv_rows, jsonl, query, rejects, write
 
-from smartsessions import file_checks, load
-from smartsessions.csv_records import UnclosedQuote
-from smartsessions.file_checks import TextCheck
-from smartsessions.load import load_delivery
+from smartsessions.landing import file_checks, load
+from smartsessions.landing.csv_records import UnclosedQuote
+from smartsessions.landing.file_checks import TextCheck
+from smartsessions.landing.load import load_delivery
 
 # --- line endings and blank lines -------------------------------------------------------------
 

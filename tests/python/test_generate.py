@@ -7,8 +7,8 @@ import duckdb
 import pytest
 
 from smartsessions.errors import SmartSessionsError
-from smartsessions.generate import generate_delivery
-from smartsessions.load import load_delivery
+from smartsessions.landing.load import load_delivery
+from smartsessions.synthetic.generate import generate_delivery
 
 ACTIVITY = ("room_joins", "room_leaves", "bubble_events", "teleports", "chat_messages")
 

@@ -27,11 +27,12 @@ def test_a_plain_install_runs_the_demo_in_an_empty_folder(tmp_path):
     shipped = sorted(path for path in package.rglob("*") if "__pycache__" not in path.parts)
     assert (package / "dbt_project" / "dbt_project.yml").is_file()
     assert (package / "dbt_project" / "models" / "marts" / "room_countries.sql").is_file()
-    assert (package / "dbt_project" / "tests" / "generic" / "numbered_from_one.sql").is_file()
+    assert (package / "dbt_project" / "macros" / "cross_db" / "dateadd.sql").is_file()
+    assert (package / "dbt_project" / "data-tests" / "generic" / "numbered_from_one.sql").is_file()
     assert (package / "portal" / "templates" / "base.html").is_file()  # smartsessions serve
     assert (package / "portal" / "static" / "portal.css").is_file()
     assert not any(path.is_symlink() for path in shipped)
-    assert not (package / "dbt_project" / "tests" / "python").exists()
+    assert not (package / "dbt_project" / "tests").exists()
 
     empty = tmp_path / "empty"
     empty.mkdir()

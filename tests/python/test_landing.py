@@ -4,8 +4,8 @@ of a reject, and a file that loads whole or not at all."""
 import pytest
 from deliveries import JOIN, ROOM, csv_rows, jsonl, query, table_counts, write, write_parquet
 
-from smartsessions import load
-from smartsessions.load import load_delivery
+from smartsessions.landing import load
+from smartsessions.landing.load import load_delivery
 
 # --- reloading --------------------------------------------------------------------------------
 

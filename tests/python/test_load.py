@@ -17,8 +17,8 @@ from typer.testing import CliRunner
 from smartsessions.cli import app
 from smartsessions.display import progress_label
 from smartsessions.errors import SmartSessionsError
-from smartsessions.generate import generate_delivery
-from smartsessions.load import LoadSummary, load_delivery
+from smartsessions.landing.load import LoadSummary, load_delivery
+from smartsessions.synthetic.generate import generate_delivery
 
 SMARTSESSIONS = str(Path(sys.executable).parent / "smartsessions")
 

@@ -29,12 +29,12 @@ from portal_kit import (
 from starlette.testclient import TestClient
 
 from smartsessions.database import connect
-from smartsessions.freshness import read_data_as_of
+from smartsessions.pipeline.freshness import read_data_as_of
 from smartsessions.portal.app import create_app
 from smartsessions.portal.mail import ReportMail, compose, subject
 from smartsessions.portal.settings import Smtp
-from smartsessions.publish import published_path
-from smartsessions.report import Window
+from smartsessions.report.window import Window
+from smartsessions.workspace import Workspace
 
 ACCEPTED = "250 Message accepted for delivery"
 
@@ -84,7 +84,7 @@ def test_the_report_arrives_with_its_link_and_workbook(portal_db, tmp_path):
             assert f"\n{tab}: {count} rows\n" in text
             assert f"<li>{tab}: {count} rows</li>" in html
         assert list(rows) == [line.split(":")[0] for line in text.splitlines() if " rows" in line]
-        with connect(published_path(portal_db), read_only=True) as con:
+        with connect(Workspace(portal_db).published, read_only=True) as con:
             loaded = read_data_as_of(con).last_load
         assert f"\nData as of: {loaded:%Y-%m-%d %H:%M} UTC\n" in text
         assert "Event app: LDN26 — London Summit (Europe/London)" in text

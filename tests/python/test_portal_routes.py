@@ -28,12 +28,14 @@ from portal_kit import (
 )
 from starlette.testclient import TestClient
 
-from smartsessions.portal.app import LOG_IN_FAILED, NOT_AVAILABLE, create_app
-from smartsessions.portal.jobs import Requests
+from smartsessions.portal.app import create_app
 from smartsessions.portal.links import Links
+from smartsessions.portal.requests import Requests
+from smartsessions.portal.routes.login import LOG_IN_FAILED
+from smartsessions.portal.routes.page import NOT_AVAILABLE
 from smartsessions.portal.sessions import Person
 from smartsessions.portal.state import State, now
-from smartsessions.report import Window
+from smartsessions.report.window import Window
 
 # The ISO 8601 forms date.fromisoformat takes beside YYYY-MM-DD (basic and week dates), and
 # near misses it refuses (ordinal date, full-width digits, a one-digit month): the form asks

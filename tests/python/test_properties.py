@@ -38,13 +38,14 @@ from openpyxl import load_workbook
 from openpyxl.utils.escape import unescape
 from test_refresh import MARTS, marts
 
-from smartsessions.build import FAILED, run_build
-from smartsessions.dbt_invoke import invoke_dbt
-from smartsessions.export import export_report
-from smartsessions.load import load_delivery
-from smartsessions.publish import published_path
-from smartsessions.refresh import refresh
-from smartsessions.report import Window, read_tabs
+from smartsessions.landing.load import load_delivery
+from smartsessions.pipeline.build import FAILED, run_build
+from smartsessions.pipeline.dbt_runner import invoke_dbt
+from smartsessions.pipeline.refresh import refresh
+from smartsessions.report.export import export_report
+from smartsessions.report.tabs import read_tabs, set_window
+from smartsessions.report.window import Window
+from smartsessions.workspace import Workspace
 
 ROOT = Path(__file__).parents[2]
 FAILURES = ROOT / "target" / "property-failures"
@@ -550,20 +551,17 @@ def utf16_length(text: str) -> int:
 
 
 def tab_rows(catalog: Path, event_id: str, window: Window) -> dict[str, tuple[list, list]]:
-    """Each tab's (columns, rows) as the published marts hold them: the built mart for all
-    history, the mart's saved SQL for a window."""
+    """Each tab's (columns, rows) as the published catalog holds them: the built mart for all
+    history, the tab's report view for a window."""
     found = {}
     with duckdb.connect(str(catalog), read_only=True) as con:
+        set_window(con, window)
         for tab in read_tabs(con):
             columns = ", ".join(column.name for column in tab.columns)
-            source = tab.source(window)
-            parameters = {"event_id": event_id}
-            if source != tab.relation:
-                parameters |= window.parameters()
             rows = con.execute(
-                f"select {columns} from {source} as tab_rows where event_id = $event_id"
-                " order by report_order",
-                parameters,
+                f"select {columns} from {tab.source(window)} as tab_rows"
+                " where event_id = $event_id order by report_order",
+                {"event_id": event_id},
             ).fetchall()
             found[tab.name] = (list(tab.columns), rows)
     return found
@@ -596,7 +594,7 @@ def test_every_workbook_opens_and_its_cells_are_the_marts_values(delivery, seed,
     folder = fresh(workspace, "workbooks")
     with kept_on_failure("workbooks", delivery, folder / "delivery", folder / "drawn.duckdb"):
         db, _ = load_and_build(delivery, folder, publish=True)
-        catalog = published_path(db)
+        catalog = Workspace(db).published
         rng = random.Random(seed)
         apps = [
             row[0]

@@ -10,7 +10,8 @@ from pathlib import Path
 import duckdb
 from deliveries import JOIN, jsonl, write
 
-from smartsessions.publish import CATALOG_SCHEMA, lake_dir, published_path
+from smartsessions.pipeline.publish import CATALOG_SCHEMA
+from smartsessions.workspace import Workspace
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "delivery"
 SMARTSESSIONS = str(Path(sys.executable).parent / "smartsessions")
@@ -36,7 +37,7 @@ def refresh(db: Path, folder: Path) -> None:
 def age_lake(db: Path) -> None:
     """Every lake file written hours ago, as on an install that has run for a while."""
     then = time.time() - HOURS_AGO
-    for path in lake_dir(db).rglob("*"):
+    for path in Workspace(db).lake.rglob("*"):
         if path.is_file():
             os.utime(path, (then, then))
 
@@ -49,7 +50,7 @@ def catalog_files(db: Path) -> set[str]:
         ".fetchall()))"
     )
     found = subprocess.run(
-        [sys.executable, "-c", script, str(published_path(db))],
+        [sys.executable, "-c", script, str(Workspace(db).published)],
         check=True,
         capture_output=True,
         text=True,
@@ -69,7 +70,7 @@ def relations(con) -> list[str]:
 def test_a_reader_keeps_its_files_across_refreshes_of_old_partitions(tmp_path):
     db = tmp_path / "held.duckdb"
     refresh(db, FIXTURE)
-    reader = duckdb.connect(str(published_path(db)), read_only=True)
+    reader = duckdb.connect(str(Workspace(db).published), read_only=True)
     held = relations(reader)
     counts = {name: reader.execute(f"select count(*) from {name}").fetchone() for name in held}
     named = catalog_files(db)
@@ -84,7 +85,7 @@ def test_a_reader_keeps_its_files_across_refreshes_of_old_partitions(tmp_path):
         counts
     )
     reader.close()  # (and so DuckDB no longer hands out its database for the path)
-    with duckdb.connect(str(published_path(db)), read_only=True) as later:
+    with duckdb.connect(str(Workspace(db).published), read_only=True) as later:
         assert later.execute(activity).fetchone()[0] == counts["intermediate.int_activity"][0] + 2
     assert all(Path(file).exists() for file in retired)
 
@@ -96,7 +97,7 @@ def test_a_file_retired_over_an_hour_ago_is_removed_at_the_next_publish(tmp_path
     refresh(db, a_join(tmp_path / "late-0", "late-0", "2026-03-29T00:45:00Z"))
     long_ago = first - catalog_files(db)
     assert long_ago and all(Path(file).exists() for file in long_ago)
-    with duckdb.connect(str(published_path(db))) as catalog:  # retired two hours ago, then
+    with duckdb.connect(str(Workspace(db).published)) as catalog:  # retired two hours ago, then
         catalog.execute(
             f"update {CATALOG_SCHEMA}.retired_files set retired_at = retired_at - interval 2 hour"
         )

@@ -10,7 +10,7 @@ from deliveries import JOIN, JOIN_HEADER, csv_rows, jsonl, query, rejects, write
 from typer.testing import CliRunner
 
 from smartsessions.cli import app
-from smartsessions.load import load_delivery
+from smartsessions.landing.load import load_delivery
 
 # --- formats ----------------------------------------------------------------------------------
 

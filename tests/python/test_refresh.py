@@ -17,10 +17,11 @@ from batches import split_delivery
 from typer.testing import CliRunner
 
 from smartsessions.cli import app
-from smartsessions.export import busiest_event
-from smartsessions.generate import generate_delivery
-from smartsessions.publish import CATALOG_SCHEMA, lake_dir, published_path
-from smartsessions.status import _verdict
+from smartsessions.pipeline.publish import CATALOG_SCHEMA
+from smartsessions.pipeline.status import _verdict
+from smartsessions.report.export import busiest_event
+from smartsessions.synthetic.generate import generate_delivery
+from smartsessions.workspace import Workspace
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "delivery"
 SMARTSESSIONS = str(Path(sys.executable).parent / "smartsessions")
@@ -103,7 +104,7 @@ def test_refresh_loads_builds_and_publishes_in_one_line(tmp_path):
     assert result.exit_code == 0, result.output
     (line,) = result.stdout.splitlines()
     assert line.startswith("refresh: 9 files and 26 records new, 1 records and 0 files rejected;")
-    assert f"in {published_path(db)}" in line
+    assert f"in {Workspace(db).published}" in line
     again = CliRunner().invoke(app, ["refresh", str(FIXTURE), "--db", str(db), "--strict"])
     assert again.exit_code == 0  # nothing new: nothing rejected either
     assert again.stdout.startswith("refresh: 0 files and 0 records new")
@@ -146,7 +147,8 @@ def test_a_lock_file_this_user_may_only_read_still_locks(tmp_path):
     lock_file = tmp_path / "shared.refresh.lock"
     lock_file.touch(mode=0o444)
     hold = (
-        "import sys; from pathlib import Path; from smartsessions.refresh import refresh_lock\n"
+        "import sys; from pathlib import Path\n"
+        "from smartsessions.pipeline.refresh import refresh_lock\n"
         "with refresh_lock(Path(sys.argv[1]), print):\n"
         "    print('locked', flush=True); sys.stdin.readline()"
     )
@@ -182,7 +184,7 @@ def test_a_lock_file_this_user_may_not_open_is_one_line(tmp_path):
 
 
 def published_at(db: Path):
-    with duckdb.connect(str(published_path(db)), read_only=True) as con:
+    with duckdb.connect(str(Workspace(db).published), read_only=True) as con:
         return con.execute(f"select published_at from {CATALOG_SCHEMA}.published").fetchone()[0]
 
 
@@ -202,7 +204,7 @@ def test_a_refresh_killed_anywhere_loses_nothing_and_counts_nothing_twice(genera
     subprocess.run([SMARTSESSIONS, "refresh", str(batches[0]), "--db", str(db)], check=True)
     before = published_at(db)
     started = time.monotonic()
-    lake = lake_dir(db)
+    lake = Workspace(db).lake
 
     def publishing() -> bool:  # the next catalog or a partition file being written
         catalogs = (".published.duckdb." in path.name for path in db.parent.iterdir())
@@ -219,7 +221,7 @@ def test_a_refresh_killed_anywhere_loses_nothing_and_counts_nothing_twice(genera
         started = time.monotonic()
         kill_when(refresh, ready)
         assert published_at(db) == before  # readers are still on the last published state
-        with duckdb.connect(str(published_path(db)), read_only=True) as con:
+        with duckdb.connect(str(Workspace(db).published), read_only=True) as con:
             con.execute("select count(*) from marts.user_room_days").fetchone()
     for batch in batches[1:]:  # the killed one again, then the rest
         subprocess.run([SMARTSESSIONS, "refresh", str(batch), "--db", str(db)], check=True)
@@ -228,7 +230,7 @@ def test_a_refresh_killed_anywhere_loses_nothing_and_counts_nothing_twice(genera
     run_workers([{"db": reference, "batches": batches, "full_refresh": True}], tmp_path, 1)
     expected = marts(reference)
     assert marts(db) == expected
-    with duckdb.connect(str(published_path(db)), read_only=True) as published:
+    with duckdb.connect(str(Workspace(db).published), read_only=True) as published:
         published_rows = published.execute(
             "select * exclude (_processed_load_id) from marts.user_teleports"
         ).fetchall()
@@ -241,7 +243,7 @@ def test_readers_keep_reading_while_a_refresh_writes(generated, tmp_path):
     batches = split_delivery(generated, tmp_path / "split", 2, seed=8)
     db = tmp_path / "read.duckdb"
     subprocess.run([SMARTSESSIONS, "refresh", str(batches[0]), "--db", str(db)], check=True)
-    analyst = duckdb.connect(str(published_path(db)), read_only=True)
+    analyst = duckdb.connect(str(Workspace(db).published), read_only=True)
     count = "select count(*) from intermediate.int_activity"
     seen = analyst.execute(count).fetchone()[0]
     event = busiest_event(db)
@@ -255,7 +257,7 @@ def test_readers_keep_reading_while_a_refresh_writes(generated, tmp_path):
         assert analyst.execute(count).fetchone()[0] == seen
     assert refresh.returncode == 0 and exports >= 1
     analyst.close()
-    with duckdb.connect(str(published_path(db)), read_only=True) as later:
+    with duckdb.connect(str(Workspace(db).published), read_only=True) as later:
         assert later.execute(count).fetchone()[0] > seen
 
 
@@ -265,7 +267,7 @@ def test_status_says_what_readers_see(tmp_path):
     result = CliRunner().invoke(app, ["status", "--db", str(db)])
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert lines[0].startswith(f"published: {published_path(db)} at ")
+    assert lines[0].startswith(f"published: {Workspace(db).published} at ")
     assert lines[1].startswith("data as of: loaded ")
     assert lines[2].startswith("freshness: pass (warn after 24 h, error after 72 h)")
     rooms = next(line for line in lines if line.startswith("rooms "))

@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from smartsessions.cli import app
-from smartsessions.workbook import ReportWorkbook
+from smartsessions.report.workbook import ReportWorkbook
 
 TABS = [
     "High Level (detailed view)",

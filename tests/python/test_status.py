@@ -10,9 +10,10 @@ import duckdb
 from typer.testing import CliRunner
 
 from smartsessions.cli import app
-from smartsessions.freshness import DataAsOf, NodeOutcome
-from smartsessions.publish import CATALOG_SCHEMA, published_path
-from smartsessions.status import Status
+from smartsessions.pipeline.freshness import DataAsOf, NodeOutcome
+from smartsessions.pipeline.publish import CATALOG_SCHEMA
+from smartsessions.pipeline.status import Status
+from smartsessions.workspace import Workspace
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "delivery"
 
@@ -23,7 +24,7 @@ def run(*args: str):
 
 def publication(db: Path) -> tuple:
     """When the catalog readers open was published, and a mart's rows in it."""
-    with duckdb.connect(str(published_path(db)), read_only=True) as con:
+    with duckdb.connect(str(Workspace(db).published), read_only=True) as con:
         published_at = con.execute(
             f"select published_at from {CATALOG_SCHEMA}.published"
         ).fetchone()[0]

@@ -8,7 +8,8 @@ from decimal import Decimal
 from openpyxl import load_workbook
 from openpyxl.utils.escape import unescape
 
-from smartsessions.workbook import ReportWorkbook, TimeChart
+from smartsessions.report.charts import TimeChart
+from smartsessions.report.workbook import ReportWorkbook
 
 HEADERS = [("Name", "varchar"), ("Count", "bigint"), ("Day", "date"), ("At", "timestamp")]
 

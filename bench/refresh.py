@@ -1,0 +1,52 @@
+"""The refresh step: the newest 1% of the records on top of the rest, and nothing new."""
+
+import re
+import shutil
+import statistics
+from pathlib import Path
+
+from deliveries import SEED, delivery
+from measure import program, run, smartsessions
+
+
+def bench_refresh(scale: int, runs: int, cache: Path, work: Path) -> dict:
+    """A refresh that adds the newest 1% of the records on top of the rest, already loaded,
+    built and published (bench/split_latest.py), and a refresh with nothing new: seconds, and
+    the load, build and publish steps as the refresh reports them."""
+    split = cache / f"scale-{scale}-seed-{SEED}-parquet-latest-1pct"
+    history, latest = split / "history", split / "latest"
+    if not latest.exists():
+        run(program("split_latest", delivery(cache, scale, "parquet"), history, latest))
+    # Built where the timed refreshes run: dbt parses again when the database's path changes.
+    state, saved = work / "refresh-run", work / "refresh-saved"
+    db = state / "history.duckdb"
+    for folder in (state, saved):
+        shutil.rmtree(folder, ignore_errors=True)
+    state.mkdir()
+    run(smartsessions(db, "load", history))
+    run(smartsessions(db, "build"))
+    shutil.copytree(state, saved)
+    figures = {}
+    for label, repeats in (("refresh 1% new", 1), ("refresh, nothing new", 2)):
+        timings = []
+        for _ in range(runs):
+            shutil.rmtree(state)
+            shutil.copytree(saved, state)
+            for _ in range(repeats):  # the last refresh is the one timed
+                seconds, peak_mb, stdout = run(smartsessions(db, "refresh", latest))
+            timings.append((seconds, peak_mb, refresh_steps(stdout)))
+        figures[label] = {
+            "seconds": statistics.median(t[0] for t in timings),
+            "peak_mb": max(t[1] for t in timings),
+            **{
+                step: statistics.median(t[2][step] for t in timings)
+                for step in ("load", "build", "publish")
+            },
+        }
+    return figures
+
+
+def refresh_steps(stdout: str) -> dict[str, float]:
+    """The seconds of each step, as the refresh's summary line gives them."""
+    found = re.search(r"load ([\d.]+), build ([\d.]+), publish ([\d.]+)", stdout)
+    return dict(zip(("load", "build", "publish"), map(float, found.groups()), strict=True))

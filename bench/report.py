@@ -1,0 +1,125 @@
+"""The report: the tables printed, and the figures written as JSON."""
+
+import json
+import math
+import platform
+import re
+from datetime import date
+from pathlib import Path
+
+from targets import crossover, target_scale
+
+
+def print_steps(results: dict, exponents: dict) -> None:
+    print(
+        f"{'scale':>6}  {'step':<34} {'median s':>9} {'rows/s':>11} {'peak MB':>8} "
+        f"{'ratio':>6}  {'exponent':>8}"
+    )
+    for scale, result in results.items():
+        for step, f in result["steps"].items():
+            rate = f"{f['rows_per_s']:,.0f}" if "rows_per_s" in f else ""
+            ratio = f"{f['ratio']:.2f}" if "ratio" in f else ""
+            exponent = f"{exponents[step]:.2f}" if step in exponents else ""
+            print(
+                f"{scale:>6}  {step:<34} {f['seconds']:>9.2f} {rate:>11} {f['peak_mb']:>8.0f} "
+                f"{ratio:>6}  {exponent:>8}"
+            )
+
+
+def print_engines(results: dict, fits: dict, parts: dict) -> None:
+    records = ", ".join(f"scale {s} {r['records']:,}" for s, r in results.items())
+    print(f"\nrecords built: {records}")
+    if fits:
+        print(
+            "build = fixed + per record (fixed: median with nothing loaded; per record: data work):"
+        )
+        for engine, fit in fits.items():
+            print(f"  {engine:<7} {fit['fixed_s']:7.1f} s + {fit['us_per_record']:6.2f} µs/record")
+    if "duckdb" in fits and "spark" in fits and fits["duckdb"]["us_per_record"] > 0:
+        ratio = fits["spark"]["us_per_record"] / fits["duckdb"]["us_per_record"]
+        print(
+            f"Spark overtakes DuckDB with over {ratio:.1f} times its cores (per-record work divided"
+            " by cores, fixed costs as here):"
+        )
+        for duckdb_cores in (2, 16, 64):
+            more = [math.ceil(duckdb_cores * ratio * times) for times in (2, 4)]
+            past = ", ".join(
+                f"on {cores:,} cores past {crossover(fits, duckdb_cores, cores):,.0f} records"
+                for cores in more
+            )
+            print(f"  DuckDB on {duckdb_cores:>2} cores: Spark {past}")
+    print("\nwhere a build's fixed cost goes (nothing loaded, s; nodes: count, total, median):")
+    for engine, found in parts.items():
+        nodes = "; ".join(
+            f"{kind} {n['count']} {n['seconds']:.1f} ({n['median']:.2f})"
+            for kind, n in found["nodes"].items()
+        )
+        print(
+            f"  {engine:<7} whole {found['first_build']:.1f} = process start {found['start']:.1f}"
+            f" + engine start and warm-up {found['engine_start']:.1f}"
+            f" + parse {found['parse']:.1f}"
+            f" + schema cache and the rest {found['rest']:.1f} + nodes {found['in_nodes']:.1f}"
+            f" ({nodes})"
+        )
+
+
+def print_summary(results: dict, big_tab: dict, checks: list) -> None:
+    print(f"\nexport with a long {big_tab['tab']!r} tab (scale 1, one run each):")
+    for rows, f in big_tab["by_rows"].items():
+        sheets = "; ".join(f"{name!r} {count:,}" for name, count in f["sheets"].items())
+        print(
+            f"  {rows:>9,} rows {f['seconds']:>8.2f} s {f['rows_per_s']:>9,.0f} rows/s "
+            f"{f['peak_mb']:>6.0f} MB  sheets: {sheets}"
+        )
+    scale = target_scale(results)
+    work = results[scale]["steps"]["build data work"]
+    print(
+        f"\nbuild data work at scale {scale} / baseline run for every event app: "
+        f"{work['vs_baseline_every_event']:.2f}"
+    )
+    for scale_name, result in results.items():
+        latency = result["latency"]
+        print(
+            f"scale {scale_name}: {latency['exports']} one-day exports, {latency['parallel']} at a"
+            f" time: p50 {latency['p50']:.2f} s, p95 {latency['p95']:.2f} s"
+        )
+    for scale_name, result in results.items():
+        served = result["portal"]
+        print(
+            f"scale {scale_name}: portal pages ({served['clients']} clients x"
+            f" {served['pages_per_client']}) p50 {served['page_p50_ms']:.0f} ms, p95"
+            f" {served['page_p95_ms']:.0f} ms; request to email ({served['requests']} one-day"
+            f" reports, {served['workers']} workers) p50 {served['request_to_email_p50_s']:.2f} s,"
+            f" p95 {served['request_to_email_p95_s']:.2f} s (export and send p95"
+            f" {served['export_and_send_p95_s']:.2f} s); one after another p50"
+            f" {served['alone_p50_s']:.2f} s, max {served['alone_max_s']:.2f} s"
+        )
+    models = results[scale]["steps"]["build data work"]["models"]
+    slowest = ", ".join(f"{name} {seconds:.2f}" for name, seconds in list(models.items())[:6])
+    print(f"\nslowest models of the build at scale {scale} (s): {slowest}")
+    print("\nrefresh, step by step (median s) against the history already loaded:")
+    for scale_name, result in results.items():
+        for label in ("refresh 1% new", "refresh, nothing new"):
+            f = result["steps"][label]
+            print(
+                f"  scale {scale_name:>4}  {label:<22} {f['seconds']:6.2f} s = load {f['load']:.1f}"
+                f" + build {f['build']:.1f} + publish {f['publish']:.1f} + start-up"
+            )
+    print(f"\ntargets at scale {scale}:")
+    for label, passed in checks:
+        print(f"  {'PASS' if passed else 'MISS'}  {label}")
+
+
+def write_figures(folder: Path, figures: dict) -> None:
+    """The figures as JSON in `folder`, named for the day and machine (and for the steps and
+    engines when not the full run's, so that a partial run never replaces its file)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    machine = re.sub(r"[^A-Za-z0-9_.-]", "-", platform.node()) or "machine"
+    steps, engines = figures["steps"], figures["engines"]
+    variant = "" if (steps, engines) == ("all", ["duckdb"]) else f"-{steps}-{'-'.join(engines)}"
+    out = folder / f"{date.today().isoformat()}-{machine}{variant}.json"
+    for result in figures["scales"].values():
+        for step in result["steps"].values():
+            step.pop("stdout", None)
+    out.write_text(json.dumps(figures, indent=2, default=str))
+    print(f"\nfigures written to {out}")

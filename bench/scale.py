@@ -1,0 +1,56 @@
+"""Every step at one scale, in order, and the figures that compare one step with another."""
+
+import json
+from pathlib import Path
+
+from deliveries import FORMATS, delivery, fresh, records_in
+from exports import bench_export, bench_pandas, export_latency
+from load_build import bench_baseline, bench_build, bench_load
+from measure import program, run, smartsessions
+from refresh import bench_refresh
+
+
+def bench_scale(scale: int, runs: int, cache: Path, work: Path, engines: list, steps: str) -> dict:
+    work.mkdir(parents=True, exist_ok=True)
+    folder = delivery(cache, scale, FORMATS[-1])
+    if steps == "build":
+        db = work / "build.duckdb"
+        fresh(db)
+        run(smartsessions(db, "load", folder))
+        return {"records": records_in(db), "steps": bench_build(db, folder, runs, work, engines)}
+    figures = bench_load(scale, runs, cache, work)
+    db = work / "load-jsonl-gz.duckdb"  # the last delivery loaded: build on it
+    figures |= bench_build(db, folder, runs, work, engines)
+    event, day = run(program("busiest", db))[2].split()
+    figures |= bench_baseline(db, event, runs)
+    figures["build data work"] |= {
+        "peer": "baseline",
+        "peer_seconds": figures["baseline (seven tabs, one event)"]["seconds"],
+        "ratio": figures["build data work"]["seconds"]
+        / figures["baseline (seven tabs, one event)"]["seconds"],
+        "vs_baseline_every_event": figures["build data work"]["seconds"]
+        / figures["baseline, every event"]["seconds"],
+    }
+    figures |= bench_export(db, event, day, runs, work)
+    figures |= bench_pandas(db, event, runs, work, figures["export all history"]["rows"])
+    figures["export one day"]["vs_all_history"] = (
+        figures["export one day"]["seconds"] / figures["export all history"]["seconds"]
+    )
+    figures |= bench_refresh(scale, runs, cache, work)
+    new, idle = figures["refresh 1% new"], figures["refresh, nothing new"]
+    new["data_work"] = new["seconds"] - idle["seconds"]
+    new["vs_build_data_work"] = new["data_work"] / figures["build data work"]["seconds"]
+    return {
+        "records": records_in(db),
+        "event": event,
+        "day": day,
+        "steps": figures,
+        "latency": export_latency(db, work),
+        "portal": portal(db),
+    }
+
+
+def portal(db: Path) -> dict:
+    """bench/portal.py on the scale's database: pages and report requests under a bounded load
+    (20 clients x 50 pages, then 20 one-day reports, 4 workers)."""
+    return json.loads(run(program("portal", db, "--json"))[2])

@@ -1,0 +1,63 @@
+"""The engines the dbt project runs on. DuckDB is the core: what this class does. Spark is a wing
+(`smartsessions.spark.engine`) that overrides where it differs; `engine_for` is the one place
+that chooses, so the CLI, the load, the build, the export and the dbt runner never ask which
+engine they run on.
+"""
+
+from contextlib import contextmanager
+from pathlib import Path
+
+from smartsessions.database import connect
+from smartsessions.errors import SmartSessionsError
+from smartsessions.landing.raw_schema import create_raw_schema
+from smartsessions.pipeline.publish import (
+    Freshness,
+    PublishSummary,
+    publish,
+    publish_failed_build,
+    require_published,
+)
+from smartsessions.report.window import Window
+
+
+class Engine:
+    target = "duckdb"  # the dbt target in profiles.yml
+    mirrors_landing = False  # the load writes a parquet copy of every landed file (Spark's sources)
+    writes_data_files = True  # the export writes csv / parquet files too
+
+    def prepare_dbt(self, db_path: Path) -> None:
+        """Before dbt runs on `db_path` (profiles.yml reads the database from the environment)."""
+
+    def check_buildable(self, db_path: Path) -> None:
+        """Fails early, in one line, when another process holds the database; creates the raw
+        schema so that a database with nothing loaded yet builds empty marts."""
+        with connect(db_path) as con:
+            create_raw_schema(con)
+
+    def publish(self, db_path: Path, freshness: Freshness) -> PublishSummary | None:
+        """Readers see the marts of the build that just passed."""
+        with connect(db_path) as con:
+            return publish(con, db_path, freshness)
+
+    def record_failure(self, db_path: Path, failure: SmartSessionsError) -> None:
+        """Readers stay on the last published marts and learn of the failure."""
+        with connect(db_path) as con:
+            try:
+                publish_failed_build(con, db_path)
+            except SmartSessionsError as unrecorded:  # as when the disk filled up during dbt
+                raise SmartSessionsError(
+                    f"{failure}; recording it for readers failed too: {unrecorded}"
+                ) from None
+
+    @contextmanager
+    def report_catalog(self, db_path: Path, event_code: str, window: Window, out: Path):
+        """The DuckDB catalog an export of `event_code` for `window` to `out` reads."""
+        yield require_published(db_path)
+
+
+def engine_for(target: str) -> Engine:
+    if target == "spark":
+        from smartsessions.spark.engine import SparkEngine  # Spark's modules load only for Spark
+
+        return SparkEngine()
+    return Engine()

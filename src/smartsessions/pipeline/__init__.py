@@ -1,0 +1,2 @@
+"""The pipeline after the load: dbt run in process, the build, publishing for readers, refresh,
+status and freshness."""

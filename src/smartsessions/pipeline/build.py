@@ -1,0 +1,99 @@
+"""`smartsessions build`: dbt build, in-process, against the working database; then the marts
+are published for readers (publish.py) when every node passed. The engine says what happens
+around dbt's run (`engine.py`; on Spark, nothing is published)."""
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from dbt.cli.main import dbtRunnerResult
+from dbt_common.events.base_types import EventMsg
+from rich.progress import Progress
+
+from smartsessions.engine import engine_for
+from smartsessions.errors import SmartSessionsError
+from smartsessions.pipeline.dbt_runner import dbt_log, invoke_dbt, source_freshness
+from smartsessions.pipeline.publish import PublishSummary
+from smartsessions.workspace import Workspace
+
+FAILED = {"error", "fail", "runtime error"}
+TESTS = {"test", "unit_test"}
+
+
+@dataclass
+class BuildSummary:
+    models: int
+    tests: int
+    seconds: float  # dbt's run, publishing aside
+    published: PublishSummary | None  # None on Spark: the export reads its tables
+
+    def describe(self) -> str:
+        return f"{self.models} models built, {self.tests} tests passed"
+
+
+def run_build(
+    db_path: Path,
+    progress: bool = False,
+    unit_tests: bool = True,
+    full_refresh: bool = False,
+    target: str = "duckdb",
+) -> BuildSummary:
+    """Run `dbt build` (without the unit tests, which are for CI, when `unit_tests` is off) and
+    publish the result; a failing model or test raises with the failing node's name, and
+    readers stay on the last published marts."""
+    started = time.perf_counter()
+    engine = engine_for(target)
+    engine.check_buildable(db_path)
+    args = ["build"]
+    if not unit_tests:
+        args += ["--exclude-resource-type", "unit_test"]
+    if full_refresh:
+        args.append("--full-refresh")
+    if progress:
+        with Progress(transient=True) as bar:
+            task = bar.add_task("dbt build", total=None)
+            callbacks = [lambda event: _advance(bar, task, event)]
+            result = invoke_dbt(db_path, args, callbacks, target)
+    else:
+        result = invoke_dbt(db_path, args, target=target)
+    seconds = time.perf_counter() - started
+    if not result.success:
+        failure = _failure(result, db_path, target)
+        engine.record_failure(db_path, failure)
+        raise failure
+    published = engine.publish(db_path, source_freshness(db_path))
+    return _summary(result, seconds, published)
+
+
+def _summary(result: dbtRunnerResult, seconds: float, published) -> BuildSummary:
+    nodes = [r.node.resource_type for r in result.result.results]
+    return BuildSummary(
+        models=sum(kind == "model" for kind in nodes),
+        tests=sum(kind in TESTS for kind in nodes),
+        seconds=seconds,
+        published=published,
+    )
+
+
+def _advance(bar: Progress, task, event: EventMsg) -> None:
+    if event.info.name == "NodeFinished":
+        bar.update(task, advance=1, description=event.data.node_info.node_name)
+
+
+def _failure(result: dbtRunnerResult, db_path: Path, target: str) -> SmartSessionsError:
+    if result.exception is not None:
+        return SmartSessionsError(f"dbt build failed: {_reason(result.exception, db_path, target)}")
+    failed = [r for r in result.result.results if str(r.status) in FAILED]
+    names = ", ".join(f"{r.node.resource_type} {r.node.name} ({r.status})" for r in failed[:3])
+    more = f" and {len(failed) - 3} more" if len(failed) > 3 else ""
+    log = dbt_log(db_path, target)
+    return SmartSessionsError(f"dbt build failed: {names}{more}; details in {log}")
+
+
+def _reason(error: BaseException, db_path: Path, target: str) -> str:
+    """The exception's first line. A system error names its file or, without one, dbt's folder:
+    a full disk stops dbt writing its log and target/ there, and "[Errno 28] No space left on
+    device" said neither."""
+    if isinstance(error, OSError) and error.strerror:
+        return f"{error.strerror} ({error.filename or Workspace(db_path).dbt_target(target)})"
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]

@@ -1,0 +1,108 @@
+"""The portal's ASGI app: the request flow of portal.md, steps 1 to 7, as server-rendered pages.
+
+`create_app` makes the app: the Portal (what the handlers call), the routes (`routes/`, grouped
+by what the person does), the middleware, and the worker threads while the app runs.
+"""
+
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from smartsessions.errors import SmartSessionsError
+from smartsessions.portal.accounts import Accounts
+from smartsessions.portal.catalog import Catalog
+from smartsessions.portal.links import Links
+from smartsessions.portal.middleware import Guard, Segments
+from smartsessions.portal.requests import Requests
+from smartsessions.portal.routes.downloads import download, workbook
+from smartsessions.portal.routes.events import event_app, event_form, go, home, smart_sessions
+from smartsessions.portal.routes.login import log_in, log_in_form, log_out
+from smartsessions.portal.routes.page import Visit, event_url, page
+from smartsessions.portal.routes.report import report_form, request_report, requested
+from smartsessions.portal.sessions import Sessions
+from smartsessions.portal.settings import Settings
+from smartsessions.portal.state import State
+from smartsessions.portal.workers import Workers
+
+HERE = Path(__file__).resolve().parent
+
+
+class Portal:
+    """What the handlers call, made once per app."""
+
+    def __init__(self, settings: Settings):
+        if not settings.secret_key:
+            raise SmartSessionsError("the portal needs a signing key (SMARTSESSIONS_SECRET_KEY)")
+        self.settings = settings
+        self.state = State(settings.app_db)
+        self.catalog = Catalog(settings.db_path)
+        self.accounts = Accounts(self.state, self.catalog)
+        self.sessions = Sessions(self.state, settings.secret_key, settings.session_hours)
+        self.requests = Requests(self.state)
+        self.links = Links(settings.secret_key, settings.base_url, settings.link_days)
+        self.workers = Workers(settings, self.requests, self.catalog, self.links)
+        self.templates = Environment(
+            loader=FileSystemLoader(HERE / "templates"),
+            autoescape=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.templates.filters["utc"] = lambda moment: f"{moment:%Y-%m-%d %H:%M} UTC"
+        self.templates.globals["event_url"] = event_url
+
+
+@page(login=False)
+def _not_found(visit: Visit) -> Response:
+    return visit.message(404, "Not found", "There is no such page.")
+
+
+async def not_found(request: Request, _exc) -> Response:
+    return await _not_found(request)
+
+
+def create_app(settings: Settings) -> Starlette:
+    """The portal for these settings (tests make their own: a temporary state, a test SMTP
+    server). The worker threads run while the app does (ASGI lifespan)."""
+    portal = Portal(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app):
+        portal.workers.start()
+        try:
+            yield
+        finally:
+            await run_in_threadpool(portal.workers.stop)
+
+    event = "/events/{code:segment}"
+    routes = [
+        Route("/", home),
+        Route("/login", log_in_form, methods=["GET"]),
+        Route("/login", log_in, methods=["POST"]),
+        Route("/logout", log_out, methods=["POST"]),
+        Route("/events", event_form, methods=["GET"]),
+        Route("/events", go, methods=["POST"]),
+        Route(event, event_app),
+        Route(f"{event}/smart-sessions", smart_sessions),
+        Route(f"{event}/smart-sessions/report", report_form, methods=["GET"]),
+        Route(f"{event}/smart-sessions/report", request_report, methods=["POST"]),
+        Route(f"{event}/smart-sessions/requests/{{id:int}}", requested),
+        Route(f"{event}/smart-sessions/requests/{{id:int}}/workbook", workbook),
+        Route("/download/{token}", download),
+        Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+    ]
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(Segments), Middleware(Guard)],
+        exception_handlers={404: not_found},
+        lifespan=lifespan,
+    )
+    app.state.portal = portal
+    return app

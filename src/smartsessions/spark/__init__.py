@@ -1,0 +1,1 @@
+"""The Spark wing: what only the `spark` target needs."""

@@ -1,0 +1,1 @@
+"""Synthetic deliveries: the generator and the writers of each file format."""
