@@ -143,11 +143,10 @@
 
 {% macro default__record_build_end(results) %}
     {%- if flags.WHICH in ('build', 'run') %}
-    {%- set failed = results | selectattr('status', 'in', ['error', 'fail']) | list %}
     update marts.build_runs
     set
         finished_at = cast('{{ modules.datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M:%S") }}' as timestamp),
-        status = '{{ "failed" if failed else "success" }}'
+        status = '{{ build_outcome(results) }}'
     where invocation_id = '{{ invocation_id }}';
     {%- for result in results if result.status in ('error', 'fail', 'warn') %}
     {%- set node = result.node %}

@@ -60,10 +60,9 @@
 {#- A run that never reaches its end (a crash, a compile error) stays `running`. -#}
 {% macro spark__record_build_end(results) %}
     {%- if flags.WHICH in ('build', 'run') -%}
-        {%- set failed = results | selectattr('status', 'in', ['error', 'fail']) | list -%}
         {%- set finished = modules.datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M:%S") -%}
         {%- do run_query(spark_build_run(
-            "cast('" ~ finished ~ "' as timestamp)", "failed" if failed else "success"
+            "cast('" ~ finished ~ "' as timestamp)", build_outcome(results)
         )) -%}
     {%- endif -%}
 {% endmacro %}

@@ -8,15 +8,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from smartsessions.database import connect
-from smartsessions.errors import SmartSessionsError
 from smartsessions.landing.raw_schema import create_raw_schema
-from smartsessions.pipeline.publish import (
-    Freshness,
-    PublishSummary,
-    publish,
-    publish_failed_build,
-    require_published,
-)
+from smartsessions.pipeline.publish import require_published
 from smartsessions.report.window import Window
 
 
@@ -33,21 +26,6 @@ class Engine:
         schema so that a database with nothing loaded yet builds empty marts."""
         with connect(db_path) as con:
             create_raw_schema(con)
-
-    def publish(self, db_path: Path, freshness: Freshness) -> PublishSummary | None:
-        """Readers see the marts of the build that just passed."""
-        with connect(db_path) as con:
-            return publish(con, db_path, freshness)
-
-    def record_failure(self, db_path: Path, failure: SmartSessionsError) -> None:
-        """Readers stay on the last published marts and learn of the failure."""
-        with connect(db_path) as con:
-            try:
-                publish_failed_build(con, db_path)
-            except SmartSessionsError as unrecorded:  # as when the disk filled up during dbt
-                raise SmartSessionsError(
-                    f"{failure}; recording it for readers failed too: {unrecorded}"
-                ) from None
 
     @contextmanager
     def report_catalog(self, db_path: Path, event_code: str, window: Window, out: Path):

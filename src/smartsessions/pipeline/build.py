@@ -12,7 +12,8 @@ from rich.progress import Progress
 
 from smartsessions.engine import engine_for
 from smartsessions.errors import SmartSessionsError
-from smartsessions.pipeline.dbt_runner import dbt_log, invoke_dbt, source_freshness
+from smartsessions.pipeline.dbt_plugin import take_outcome
+from smartsessions.pipeline.dbt_runner import dbt_log, invoke_dbt
 from smartsessions.pipeline.publish import PublishSummary
 from smartsessions.workspace import Workspace
 
@@ -24,7 +25,7 @@ TESTS = {"test", "unit_test"}
 class BuildSummary:
     models: int
     tests: int
-    seconds: float  # dbt's run, publishing aside
+    seconds: float  # dbt's run, publishing (at its end) aside
     published: PublishSummary | None  # None on Spark: the export reads its tables
 
     def describe(self) -> str:
@@ -57,12 +58,17 @@ def run_build(
     else:
         result = invoke_dbt(db_path, args, target=target)
     seconds = time.perf_counter() - started
+    # the end of dbt's run published it, or recorded for readers why not (publication.sql)
+    outcome = take_outcome(db_path)
     if not result.success:
         failure = _failure(result, db_path, target)
-        engine.record_failure(db_path, failure)
+        if isinstance(outcome, SmartSessionsError):
+            if not _failed_nodes(result):  # every node passed: publishing itself failed
+                raise outcome
+            raise SmartSessionsError(f"{failure}; recording it for readers failed too: {outcome}")
         raise failure
-    published = engine.publish(db_path, source_freshness(db_path))
-    return _summary(result, seconds, published)
+    publishing = outcome.seconds if isinstance(outcome, PublishSummary) else 0.0
+    return _summary(result, seconds - publishing, outcome)
 
 
 def _summary(result: dbtRunnerResult, seconds: float, published) -> BuildSummary:
@@ -83,11 +89,17 @@ def _advance(bar: Progress, task, event: EventMsg) -> None:
 def _failure(result: dbtRunnerResult, db_path: Path, target: str) -> SmartSessionsError:
     if result.exception is not None:
         return SmartSessionsError(f"dbt build failed: {_reason(result.exception, db_path, target)}")
-    failed = [r for r in result.result.results if str(r.status) in FAILED]
+    failed = _failed_nodes(result)
     names = ", ".join(f"{r.node.resource_type} {r.node.name} ({r.status})" for r in failed[:3])
     more = f" and {len(failed) - 3} more" if len(failed) > 3 else ""
     log = dbt_log(db_path, target)
     return SmartSessionsError(f"dbt build failed: {names}{more}; details in {log}")
+
+
+def _failed_nodes(result: dbtRunnerResult) -> list:
+    if result.result is None:
+        return []
+    return [r for r in result.result.results if str(r.status) in FAILED]
 
 
 def _reason(error: BaseException, db_path: Path, target: str) -> str:

@@ -1,6 +1,5 @@
 """Running dbt in-process against the CLI's database."""
 
-import json
 import logging
 import os
 from collections.abc import Callable, Iterator
@@ -11,7 +10,6 @@ from dbt.adapters.duckdb import DuckDBConnectionManager
 from dbt.cli.main import dbtRunner, dbtRunnerResult
 
 from smartsessions.engine import engine_for
-from smartsessions.pipeline.publish import Freshness
 from smartsessions.workspace import PROJECT_DIR, Workspace
 
 
@@ -56,22 +54,3 @@ def _log_write_failures_unprinted() -> Iterator[None]:
         yield
     finally:
         logging.raiseExceptions = printed
-
-
-def source_freshness(db_path: Path) -> Freshness:
-    """The freshness thresholds of the raw sources, as the last dbt run on this database
-    rendered them (its manifest)."""
-    manifest = Workspace(db_path).dbt / "target" / "manifest.json"
-    hours = {"minute": 1 / 60, "hour": 1, "day": 24}
-    try:
-        sources = json.loads(manifest.read_text())["sources"].values()
-        criteria = next(s["freshness"] for s in sources if s["name"] == "loaded_files")
-    except (OSError, ValueError, KeyError, StopIteration):
-        return Freshness()
-
-    def in_hours(threshold: dict | None) -> float | None:
-        if not threshold or threshold.get("count") is None:
-            return None
-        return float(threshold["count"]) * hours[threshold["period"]]
-
-    return Freshness(in_hours(criteria.get("warn_after")), in_hours(criteria.get("error_after")))

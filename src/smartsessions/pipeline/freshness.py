@@ -37,6 +37,8 @@ class DataAsOf:
     # its nodes in error or failing (which stopped publication), and its warnings (which did not)
     failed_nodes: tuple[NodeOutcome, ...] = ()
     warned_nodes: tuple[NodeOutcome, ...] = ()
+    # the latest build's outcome (macros/report/publication.sql): success, failed, partial
+    latest_status: str | None = None
 
     def describe(self) -> str:
         return f"loaded {utc_text(self.last_load)}, built {utc_text(self.last_build)}"
@@ -44,6 +46,11 @@ class DataAsOf:
     def describe_failed_nodes(self) -> str:
         """What failed in the latest build, for `status` and the export."""
         nodes = ", ".join(node.describe() for node in self.failed_nodes)
+        if not nodes and self.latest_status == "partial":
+            return (
+                "not every model, seed and data test ran (a selection, or dbt run),"
+                " so it was not published"
+            )
         # no node recorded: dbt stopped before its end hook (a crash, a project that no longer
         # parses), and only its log says why
         return nodes or "it did not finish (see dbt's log beside the database)"
@@ -91,6 +98,7 @@ def read_data_as_of(con: duckdb.DuckDBPyConnection) -> DataAsOf:
         latest_at,
         tuple(node for node in nodes if node.status != "warn"),
         tuple(node for node in nodes if node.status == "warn"),
+        latest_status,
     )
 
 

@@ -10,7 +10,6 @@ from pathlib import Path
 
 from smartsessions.engine import Engine
 from smartsessions.errors import SmartSessionsError
-from smartsessions.pipeline.publish import Freshness
 from smartsessions.report.window import Window
 from smartsessions.spark.spark_catalog import write_catalog
 from smartsessions.work_files import remove, work_path
@@ -49,12 +48,6 @@ class SparkEngine(Engine):
                 f"no landing folder at {Workspace(db_path).landing}: load a delivery with"
                 " `smartsessions --target spark load` first"
             )
-
-    def publish(self, db_path: Path, freshness: Freshness) -> None:
-        return None  # the export reads Spark's tables
-
-    def record_failure(self, db_path: Path, failure: SmartSessionsError) -> None:
-        pass  # nothing published to tell
 
     @contextmanager
     def report_catalog(self, db_path: Path, event_code: str, window: Window, out: Path):
