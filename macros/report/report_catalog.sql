@@ -64,7 +64,33 @@
     comment on table marts.build_runs is
         'One row per dbt build or run: window vars, start, finish and outcome.';
     comment on table marts.build_failures is
-        'One row per node of a dbt build or run that did not pass: error, fail or warn, rows failing, where they are kept.'
+        'One row per node of a dbt build or run that did not pass: error, fail or warn, rows failing, where they are kept.';
+    comment on column marts.report_tabs.tab_order is 'The tab''s position in the workbook.';
+    comment on column marts.report_tabs.tab_name is 'The tab''s name.';
+    comment on column marts.report_tabs.model is 'The mart the tab reads (its dbt model).';
+    comment on column marts.report_tabs.relation is 'The mart, schema.name.';
+    comment on column marts.report_tabs.window_relation is 'For a windowed tab, its report view (report.<tab>), which reads the session variables report_from / report_to.';
+    comment on column marts.report_tabs.window_inputs is 'The relations that view reads, comma-separated.';
+    comment on column marts.report_tabs.saved_at is 'The start of the build that saved the row (UTC).';
+    comment on column marts.report_tab_columns.model is 'The tab''s mart.';
+    comment on column marts.report_tab_columns.column_order is 'The column''s position in the tab.';
+    comment on column marts.report_tab_columns.column_name is 'The mart''s column.';
+    comment on column marts.report_tab_columns.header is 'Its workbook header.';
+    comment on column marts.report_tab_columns.data_type is 'Its type.';
+    comment on column marts.build_runs.invocation_id is 'dbt''s id of the run.';
+    comment on column marts.build_runs.command is 'build or run.';
+    comment on column marts.build_runs.report_from is 'The window''s first date, when the run had one (its marts are not the published ones).';
+    comment on column marts.build_runs.report_to is 'The window''s last date, when the run had one.';
+    comment on column marts.build_runs.started_at is 'When it started (UTC).';
+    comment on column marts.build_runs.finished_at is 'When it finished (UTC); empty while running or when it never reached its end.';
+    comment on column marts.build_runs.status is 'running, success (complete, every node passed: published), failed, or partial (not every model, seed and data test ran: not published).';
+    comment on column marts.build_failures.invocation_id is 'The run (build_runs).';
+    comment on column marts.build_failures.resource_type is 'model, seed, test, unit_test, ...';
+    comment on column marts.build_failures.node_name is 'The node''s name.';
+    comment on column marts.build_failures.status is 'error (it did not run through), fail or warn (a test found rows).';
+    comment on column marts.build_failures.failing_rows is 'A test that ran: the rows it found.';
+    comment on column marts.build_failures.stored_failures is 'schema.table of the working database that keeps those rows.';
+    comment on column marts.build_failures.message is 'dbt''s message.';
 {% endmacro %}
 
 {% macro save_report_tab() %}

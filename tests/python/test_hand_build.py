@@ -41,6 +41,17 @@ def published_at(db: Path):
         return con.execute(f"select published_at from {CATALOG_SCHEMA}.published").fetchone()[0]
 
 
+def undocumented(db: Path) -> list:
+    """Published relations and columns without a description (COMMENT ON)."""
+    with duckdb.connect(str(Workspace(db).published), read_only=True) as con:
+        return con.execute(
+            "select table_name from duckdb_tables() where comment is null"
+            " union all select view_name from duckdb_views() where not internal and comment is null"
+            " union all select table_name || '.' || column_name from duckdb_columns()"
+            " where database_name = current_database() and comment is null"
+        ).fetchall()
+
+
 def test_a_hand_build_is_published_and_anything_less_is_reported(tmp_path):
     db = tmp_path / "hand.duckdb"
     assert run("load", str(FIXTURE), "--db", str(db)).exit_code == 0
@@ -49,6 +60,7 @@ def test_a_hand_build_is_published_and_anything_less_is_reported(tmp_path):
     built = dbt(db, "build")
     assert built.returncode == 0, built.stdout[-2000:]
     first = published_at(db)
+    assert undocumented(db) == []
     status = run("status", "--db", str(db))
     assert status.exit_code == 0, status.stdout
     out = tmp_path / "report.xlsx"

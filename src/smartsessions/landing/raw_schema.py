@@ -3,30 +3,37 @@
 import duckdb
 
 from smartsessions.landing.contract import LINEAGE_COLUMNS, SQL_TYPES, TABLES
+from smartsessions.sql import literal
 
+# The load's own book-keeping: (column, type, description); the descriptions are the tables'
+# comments, which the published catalog carries for analysts (raw.loaded_files is published).
 BOOKKEEPING = {
-    # Every record that broke the contract, and every file rejected whole (no line, no record).
     "rejected_records": (
-        ("table_name", "varchar"),
-        ("source_file", "varchar"),
-        ("line_number", "bigint"),  # JSON lines: the line; CSV: the line DuckDB could not split
-        ("row_number", "bigint"),  # JSON lines: the line; CSV, parquet: the data row, from 1
-        ("raw_record", "varchar"),
-        ("reason", "varchar"),
-        ("_load_id", "integer"),
-        ("_loaded_at", "timestamptz"),
+        "Every record that broke the contract, and every file rejected whole (no line, no record).",
+        (
+            ("table_name", "varchar", "The raw table the record was for."),
+            ("source_file", "varchar", "The delivered file, relative to its delivery folder."),
+            ("line_number", "bigint", "JSON lines: the line; CSV: the line DuckDB could not split"),
+            ("row_number", "bigint", "JSON lines: the line; CSV, parquet: the data row, from 1."),
+            ("raw_record", "varchar", "The record as delivered (its first 1,000 characters)."),
+            ("reason", "varchar", "Why it was rejected."),
+            ("_load_id", "integer", "The load that offered it."),
+            ("_loaded_at", "timestamptz", "When that load ran."),
+        ),
     ),
-    # One row per file content ever offered: a file whose hash is here is skipped.
     "loaded_files": (
-        ("file_hash", "varchar"),
-        ("source_file", "varchar"),
-        ("delivery_dir", "varchar"),
-        ("table_name", "varchar"),
-        ("status", "varchar"),  # loaded | rejected (the whole file)
-        ("records_loaded", "bigint"),
-        ("records_rejected", "bigint"),
-        ("_load_id", "integer"),
-        ("_loaded_at", "timestamptz"),
+        "One row per file content ever offered: a file whose hash is here is skipped.",
+        (
+            ("file_hash", "varchar", "The hash of the file's content."),
+            ("source_file", "varchar", "The delivered file, relative to its delivery folder."),
+            ("delivery_dir", "varchar", "The delivery folder it was offered in."),
+            ("table_name", "varchar", "The raw table it was landed in."),
+            ("status", "varchar", "loaded, or rejected (the whole file)."),
+            ("records_loaded", "bigint", "Its records landed."),
+            ("records_rejected", "bigint", "Its records rejected (raw.rejected_records)."),
+            ("_load_id", "integer", "The load that offered it."),
+            ("_loaded_at", "timestamptz", "When that load ran (source freshness reads it)."),
+        ),
     ),
 }
 
@@ -37,7 +44,11 @@ def create_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
     tables = {
         name: [(c.name, SQL_TYPES[c.kind]) for c in table.columns] + list(LINEAGE_COLUMNS)
         for name, table in TABLES.items()
-    } | {name: list(columns) for name, columns in BOOKKEEPING.items()}
+    } | {name: [column[:2] for column in columns] for name, (_, columns) in BOOKKEEPING.items()}
     for name, columns in tables.items():
         body = ", ".join(f"{column} {sql_type}" for column, sql_type in columns)
         con.execute(f"create table if not exists raw.{name} ({body})")
+    for name, (description, columns) in BOOKKEEPING.items():
+        con.execute(f"comment on table raw.{name} is {literal(description)}")
+        for column, _, about in columns:
+            con.execute(f"comment on column raw.{name}.{column} is {literal(about)}")

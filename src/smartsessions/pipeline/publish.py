@@ -25,8 +25,15 @@ import duckdb
 
 from smartsessions.database import write_failure
 from smartsessions.errors import SmartSessionsError
+from smartsessions.pipeline.catalog_file import (
+    CATALOG_SCHEMA,
+    copy_comments,
+    copy_report_views,
+    report_views,
+    write_catalog,
+)
 from smartsessions.pipeline.lake import retire_unnamed, write_partitions
-from smartsessions.sql import exact_path, literal, quoted
+from smartsessions.sql import literal
 from smartsessions.work_files import remove, remove_abandoned, work_path
 from smartsessions.workspace import Workspace
 
@@ -39,7 +46,6 @@ PARTITIONED = {
     "intermediate.int_room_visits": ("event_id", "started_local_date"),
 }
 BOOKKEEPING = ("raw.loaded_files",)
-CATALOG_SCHEMA = "publication"  # the catalog's own book-keeping
 
 
 @dataclass(frozen=True)
@@ -82,15 +88,16 @@ def _publish(con, db_path: Path, target: Path, freshness: Freshness | None) -> P
     files: dict[str, list[tuple[str, str, str]]] = {}
     for relation, keys in partitioned.items():
         files[relation] = write_partitions(con, relation, keys, lake, previous, summary)
-    views = _report_views(con)
+    views = report_views(con)
     inputs = {relation for view in views.values() for relation in view.inputs}
     needed = [*BOOKKEEPING, *inputs, *(f"marts.{name}" for name in _marts(con))]
     small = sorted(set(needed) - set(partitioned))
     referenced = {path for entries in files.values() for _, _, path in entries}
     retired, expired = retire_unnamed(lake, referenced, retired)
     with _swapped_in(target) as staging:
-        _write_catalog(con, staging, small, files, retired, summary, freshness or Freshness())
-        _copy_report_views(con, staging, views)
+        write_catalog(con, staging, small, files, retired, summary, freshness or Freshness())
+        copy_report_views(con, staging, views)
+        copy_comments(con, staging)
     # Only once no catalog names them: a publish killed before the rename leaves the previous
     # catalog, whose retired files must still be there (killed after it, the next publish finds
     # these unrecorded and retires them again, which only keeps them longer).
@@ -162,38 +169,6 @@ def _marts(con) -> list[str]:
     return [name for (name,) in names]
 
 
-@dataclass(frozen=True)
-class ReportView:
-    definition: str  # its CREATE VIEW statement, as DuckDB keeps it
-    inputs: tuple[str, ...]  # the relations it reads, as the build saved them
-
-
-def _report_views(con) -> dict[str, ReportView]:
-    """The windowed tabs' report views (`report.<tab>`), by relation."""
-    rows = con.execute(
-        "select tabs.window_relation, views.sql, tabs.window_inputs"
-        " from marts.report_tabs as tabs inner join duckdb_views() as views"
-        " on views.database_name = current_database()"
-        " and tabs.window_relation = views.schema_name || '.' || views.view_name"
-    ).fetchall()
-    return {relation: ReportView(sql, tuple(inputs.split(","))) for relation, sql, inputs in rows}
-
-
-def _copy_report_views(con, staging: Path, views: dict[str, ReportView]) -> None:
-    """The report views in the catalog at `staging`, as they are: their relations are named
-    without a database (macros/ref.sql), so they read the catalog's own copies."""
-    (working,) = con.execute("select current_database()").fetchone()
-    con.execute(f"attach {literal(staging)} as published_next")
-    try:
-        con.execute("use published_next")
-        con.execute("create schema report")
-        for view in views.values():
-            con.execute(view.definition)
-    finally:
-        con.execute(f"use {quoted(working)}")
-        con.execute("detach published_next")
-
-
 def _previous_files(target: Path) -> tuple[dict, dict[str, datetime]]:
     """(relation, partition key) -> (fingerprint, file) in the catalog published now, and
     file -> when it was retired, for the files it records as retired."""
@@ -215,62 +190,6 @@ def _previous_files(target: Path) -> tuple[dict, dict[str, datetime]]:
         return {}, {}
     files = {(relation, key): (fingerprint, file) for relation, key, fingerprint, file in rows}
     return files, dict(retired)
-
-
-def _write_catalog(
-    con, staging: Path, small: list[str], files: dict, retired: dict, summary, freshness
-) -> None:
-    con.execute(f"attach {literal(staging)} as published_next")
-    try:
-        schemas = {name.split(".")[0] for name in [*small, *files]} | {CATALOG_SCHEMA}
-        for schema in sorted(schemas):
-            con.execute(f"create schema published_next.{schema}")
-        for relation in small:
-            con.execute(f"create table published_next.{relation} as select * from {relation}")
-        for relation, entries in files.items():
-            # The schema-only file last: DuckDB estimates a file list's rows from its first
-            # file, and an estimate of zero rows makes it join in the worst order (a one-day
-            # teleport tab at scale 100 took 40 s, joining people with people first).
-            listed = [*entries[1:], entries[0]]
-            paths = ", ".join(literal(exact_path(path)) for _, _, path in listed)
-            con.execute(
-                f"create view published_next.{relation} as select * from read_parquet([{paths}])"
-            )
-        con.execute(
-            f"create table published_next.{CATALOG_SCHEMA}.partitions"
-            " (relation varchar, partition_key varchar, fingerprint varchar, file varchar)"
-        )
-        rows = [
-            (relation, key, fingerprint, path)
-            for relation, entries in files.items()
-            for key, fingerprint, path in entries[1:]
-        ]
-        if rows:
-            con.executemany(
-                f"insert into published_next.{CATALOG_SCHEMA}.partitions values (?, ?, ?, ?)",
-                rows,
-            )
-        con.execute(
-            f"create table published_next.{CATALOG_SCHEMA}.retired_files"
-            " (file varchar, retired_at timestamp)"
-        )
-        if retired:
-            con.executemany(
-                f"insert into published_next.{CATALOG_SCHEMA}.retired_files values (?, ?)",
-                sorted(retired.items()),
-            )
-        con.execute(
-            f"create table published_next.{CATALOG_SCHEMA}.published as"
-            " select ? as published_at, (select max(load_id) from intermediate.int_latest_load)"
-            " as load_id, ? as freshness_warn_hours, ? as freshness_error_hours",
-            [
-                summary.published_at.replace(tzinfo=None),
-                freshness.warn_hours,
-                freshness.error_hours,
-            ],
-        )
-    finally:
-        con.execute("detach published_next")
 
 
 def _sync(path: Path) -> None:
