@@ -4,11 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 SPARK_INSTALLED := $(VENV)/.installed-spark
+# Analysts' SQL clients, apart from the project's: harlequin pins its own libraries exactly.
+ANALYST_VENV ?= .venv-analyst
 # The checks run against a database of their own, never the demo's.
 TEST_DB := target/test.duckdb
 TEST_DELIVERY := target/test-delivery
 
-.PHONY: demo test test-deep test-spark lint pytest dbt-test bench clean
+.PHONY: demo test test-deep test-spark lint pytest dbt-test bench analyst clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -60,5 +62,16 @@ bench: $(INSTALLED)
 	$(if $(findstring spark,$(BENCH_ENGINES)),$(MAKE) $(SPARK_INSTALLED))
 	$(BIN)/python bench/bench.py
 
+# Two maintained SQL clients that open the published catalog read-only (docs/analysts.md):
+# harlequin (`hsql` runs a query and exits; `harlequin` is a full-screen editor) and the DuckDB
+# CLI, in a virtualenv of their own.
+analyst: $(ANALYST_VENV)/.installed
+
+$(ANALYST_VENV)/.installed:
+	@echo "installing harlequin and the DuckDB CLI into $(ANALYST_VENV) (about a minute)"
+	$(PYTHON) -m venv $(ANALYST_VENV)
+	$(ANALYST_VENV)/bin/python -m pip install --quiet 'harlequin>=2.17,<3' 'duckdb-cli>=1.4.4'
+	touch $@
+
 clean:
-	rm -rf $(VENV) target logs out demo-delivery smartsessions.duckdb smartsessions.portal.* smartsessions.reports outbox
+	rm -rf $(VENV) $(ANALYST_VENV) target logs out demo-delivery smartsessions.duckdb smartsessions.portal.* smartsessions.reports outbox

@@ -1,12 +1,19 @@
 """Opening the DuckDB file with errors a user can act on."""
 
+import os
 import re
+import sys
+import time
 from pathlib import Path
 
 import duckdb
 
 from smartsessions.errors import SmartSessionsError
 from smartsessions.workspace import Workspace
+
+LOCK_WAIT_SETTING = "SMARTSESSIONS_LOCK_WAIT_SECONDS"
+DEFAULT_LOCK_WAIT_SECONDS = 300.0
+LOCK_POLL_SECONDS = 1.0
 
 # DuckDB names a file's catalog after it: a file named like a schema makes names ambiguous,
 # and `temp`, `system` and `memory` are DuckDB's own catalogs.
@@ -36,16 +43,59 @@ def connect(
     if not create and not db_path.exists():
         raise SmartSessionsError(f"no database at {db_path}: load a delivery first")
     creating = not db_path.exists()
-    try:
-        con = duckdb.connect(str(db_path), read_only=read_only)
-    except duckdb.Error as error:
-        if creating and write_failure(error):  # a file left half-written would never open again
-            for path in (db_path, Workspace(db_path).wal):
-                path.unlink(missing_ok=True)
-        raise _cannot_open(db_path, read_only, error) from None
+    waited_since = None
+    while True:
+        try:
+            con = duckdb.connect(str(db_path), read_only=read_only)
+            break
+        except duckdb.Error as error:
+            if creating and write_failure(error):  # a file left half-written never opens again
+                for path in (db_path, Workspace(db_path).wal):
+                    path.unlink(missing_ok=True)
+            holder = _lock_holder(error)
+            if read_only or holder is None:
+                raise _cannot_open(db_path, read_only, error) from None
+            # A writer (load, build, refresh) waits for another process to let go: an
+            # analyst's session on the working database delays the schedule, never breaks it.
+            limit = lock_wait_seconds()
+            if waited_since is None:
+                waited_since = time.monotonic()
+                if limit > 0:
+                    print(
+                        f"waiting up to {limit:g} s for process {holder}, which holds {db_path}",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+            if time.monotonic() - waited_since >= limit:
+                raise SmartSessionsError(
+                    f"database {db_path} is in use by another process (process {holder})"
+                    + (f"; gave up after {limit:g} s" if limit > 0 else "")
+                    + "; try again when it is done"
+                ) from None
+            time.sleep(LOCK_POLL_SECONDS)
     con.execute("set TimeZone = 'UTC'")
     con.execute("set enable_progress_bar = false")  # the CLI shows its own, on a terminal only
     return con
+
+
+def lock_wait_seconds() -> float:
+    """How long a writer waits for another process holding the file (a setting)."""
+    text = os.environ.get(LOCK_WAIT_SETTING, "")
+    try:
+        return max(0.0, float(text)) if text.strip() else DEFAULT_LOCK_WAIT_SECONDS
+    except ValueError:
+        raise SmartSessionsError(
+            f"{LOCK_WAIT_SETTING}={text!r}: give a number of seconds"
+        ) from None
+
+
+def _lock_holder(error: duckdb.Error) -> str | None:
+    """The process id DuckDB names as holding the file's lock ("?" when it names none); None
+    when the error is not a lock."""
+    if not isinstance(error, duckdb.IOException) or "lock" not in str(error).lower():
+        return None
+    found = re.search(r"PID (\d+)", str(error))
+    return found[1] if found else "?"
 
 
 def _cannot_open(db_path: Path, read_only: bool, error: duckdb.Error) -> SmartSessionsError:

@@ -112,14 +112,56 @@ def test_a_failing_data_test_fails_the_build_naming_the_node(tmp_path):
     )  # the log it names exists
 
 
-def test_a_locked_database_is_one_line_on_stderr(tmp_path, another_process_holding):
+def test_a_locked_database_is_one_line_on_stderr(tmp_path, another_process_holding, monkeypatch):
+    monkeypatch.setenv("SMARTSESSIONS_LOCK_WAIT_SECONDS", "0")  # no waiting
     db = tmp_path / "locked.duckdb"
     with another_process_holding(db):
         result = CliRunner().invoke(app, ["--db", str(db), "build"])
     assert result.exit_code == 1
     assert result.stderr.startswith("error: database ")
-    assert "is in use by another process" in result.stderr
+    assert "is in use by another process (process " in result.stderr
     assert result.stderr.count("\n") == 1
+
+
+def test_a_build_waits_for_a_reader_of_the_working_database(tmp_path, monkeypatch):
+    """An analyst's read-only session on the working database delays a build: it says it waits,
+    naming the process, builds once the session ends, and gives up in one line after the
+    setting's seconds."""
+    db = tmp_path / "read.duckdb"
+    duckdb.connect(str(db)).close()
+
+    def reader(seconds: float) -> subprocess.Popen:
+        script = (
+            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1], read_only=True);"
+            f" print('ready', flush=True); time.sleep({seconds})"
+        )
+        holder = subprocess.Popen(
+            [sys.executable, "-c", script, str(db)], stdout=subprocess.PIPE, text=True
+        )
+        assert holder.stdout.readline().strip() == "ready"
+        return holder
+
+    monkeypatch.setenv("SMARTSESSIONS_LOCK_WAIT_SECONDS", "2")
+    holder = reader(60)
+    try:
+        gave_up = CliRunner().invoke(app, ["--db", str(db), "build"])
+    finally:
+        holder.kill()
+        holder.wait()
+    waiting, error = gave_up.stderr.splitlines()
+    assert waiting == f"waiting up to 2 s for process {holder.pid}, which holds {db}"
+    assert error == (
+        f"error: database {db} is in use by another process (process {holder.pid});"
+        " gave up after 2 s; try again when it is done"
+    )
+    assert gave_up.exit_code == 1
+
+    monkeypatch.setenv("SMARTSESSIONS_LOCK_WAIT_SECONDS", "120")
+    holder = reader(3)
+    built = CliRunner().invoke(app, ["--db", str(db), "build"])
+    holder.wait()
+    assert built.exit_code == 0, built.stderr
+    assert built.stderr.startswith(f"waiting up to 120 s for process {holder.pid}")
 
 
 def test_ctrl_c_during_the_build_is_one_line_and_the_next_build_recovers(built, tmp_path):

@@ -31,7 +31,8 @@ def test_progress_goes_to_stderr_only(delivery, db, capsys):
     assert capsys.readouterr().out == ""
 
 
-def test_a_locked_database_is_a_user_error(delivery, db, another_process_holding):
+def test_a_locked_database_is_a_user_error(delivery, db, another_process_holding, monkeypatch):
+    monkeypatch.setenv("SMARTSESSIONS_LOCK_WAIT_SECONDS", "0")  # no waiting
     write(delivery / "rooms.jsonl", jsonl(ROOM))
     with (
         another_process_holding(db),

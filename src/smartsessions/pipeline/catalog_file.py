@@ -3,12 +3,17 @@
 over their lake files, the report views as DuckDB keeps them, the descriptions of every
 relation and column, and the catalog's own book-keeping (schema `publication`)."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from smartsessions.sql import exact_path, literal, quoted
 
 CATALOG_SCHEMA = "publication"  # the catalog's own book-keeping
+# The oldest storage format DuckDB 2 writes that every client from 1.1 on reads (analysts.md):
+# readers' tools bundle their own DuckDB, often older than ours.
+STORAGE_VERSION = "v1.1.0"
 # Its tables, described like every other published relation and column.
 CATALOG_TABLES = {
     "partitions": "One row per lake file this catalog reads: a partition of a big relation.",
@@ -35,6 +40,18 @@ CATALOG_COLUMNS = {
 }
 
 
+@contextmanager
+def attached(con, staging: Path) -> Iterator[None]:
+    """The new catalog file at `staging`, attached to `con` as `published_next`."""
+    con.execute(
+        f"attach {literal(staging)} as published_next (storage_version '{STORAGE_VERSION}')"
+    )
+    try:
+        yield
+    finally:
+        con.execute("detach published_next")
+
+
 @dataclass(frozen=True)
 class ReportView:
     definition: str  # its CREATE VIEW statement, as DuckDB keeps it
@@ -52,127 +69,114 @@ def report_views(con) -> dict[str, ReportView]:
     return {relation: ReportView(sql, tuple(inputs.split(","))) for relation, sql, inputs in rows}
 
 
-def copy_comments(con, staging: Path) -> None:
+def copy_comments(con) -> None:
     """Every published relation and column carries the description the build gave it (dbt's
     persist_docs), so that `duckdb_columns()` on the catalog documents it."""
     (working,) = con.execute("select current_database()").fetchone()
-    con.execute(f"attach {literal(staging)} as published_next")
-    try:
-        relations = con.execute(
-            "select published.schema_name, published.table_name, published.kind, source.comment"
-            " from ("
-            "  select database_name, schema_name, table_name, 'table' as kind, comment"
-            "  from duckdb_tables()"
-            "  union all select database_name, schema_name, view_name, 'view', comment"
-            "  from duckdb_views() where not internal"
-            " ) as published"
-            " inner join ("
-            "  select database_name, schema_name, table_name, comment from duckdb_tables()"
-            "  union all select database_name, schema_name, view_name, comment from duckdb_views()"
-            " ) as source using (schema_name, table_name)"
-            " where published.database_name = 'published_next' and source.database_name = ?"
-            " and source.comment is not null",
-            [working],
-        ).fetchall()
-        for schema, name, kind, comment in relations:
-            con.execute(
-                f"comment on {kind} published_next.{quoted(schema)}.{quoted(name)}"
-                f" is {literal(comment)}"
-            )
-        columns = con.execute(
-            "select source.schema_name, source.table_name, source.column_name, source.comment"
-            " from duckdb_columns() as source inner join duckdb_columns() as published"
-            " using (schema_name, table_name, column_name)"
-            " where published.database_name = 'published_next' and source.database_name = ?"
-            " and source.comment is not null",
-            [working],
-        ).fetchall()
-        for schema, name, column, comment in columns:
-            con.execute(
-                f"comment on column published_next.{quoted(schema)}.{quoted(name)}"
-                f".{quoted(column)} is {literal(comment)}"
-            )
-    finally:
-        con.execute("detach published_next")
+    relations = con.execute(
+        "select published.schema_name, published.table_name, published.kind, source.comment"
+        " from ("
+        "  select database_name, schema_name, table_name, 'table' as kind, comment"
+        "  from duckdb_tables()"
+        "  union all select database_name, schema_name, view_name, 'view', comment"
+        "  from duckdb_views() where not internal"
+        " ) as published"
+        " inner join ("
+        "  select database_name, schema_name, table_name, comment from duckdb_tables()"
+        "  union all select database_name, schema_name, view_name, comment from duckdb_views()"
+        " ) as source using (schema_name, table_name)"
+        " where published.database_name = 'published_next' and source.database_name = ?"
+        " and source.comment is not null",
+        [working],
+    ).fetchall()
+    for schema, name, kind, comment in relations:
+        con.execute(
+            f"comment on {kind} published_next.{quoted(schema)}.{quoted(name)}"
+            f" is {literal(comment)}"
+        )
+    columns = con.execute(
+        "select source.schema_name, source.table_name, source.column_name, source.comment"
+        " from duckdb_columns() as source inner join duckdb_columns() as published"
+        " using (schema_name, table_name, column_name)"
+        " where published.database_name = 'published_next' and source.database_name = ?"
+        " and source.comment is not null",
+        [working],
+    ).fetchall()
+    for schema, name, column, comment in columns:
+        con.execute(
+            f"comment on column published_next.{quoted(schema)}.{quoted(name)}"
+            f".{quoted(column)} is {literal(comment)}"
+        )
 
 
-def copy_report_views(con, staging: Path, views: dict[str, ReportView]) -> None:
+def copy_report_views(con, views: dict[str, ReportView]) -> None:
     """The report views in the catalog at `staging`, as they are: their relations are named
     without a database (macros/ref.sql), so they read the catalog's own copies."""
     (working,) = con.execute("select current_database()").fetchone()
-    con.execute(f"attach {literal(staging)} as published_next")
+    con.execute("use published_next")
     try:
-        con.execute("use published_next")
         con.execute("create schema report")
         for view in views.values():
             con.execute(view.definition)
     finally:
         con.execute(f"use {quoted(working)}")
-        con.execute("detach published_next")
 
 
-def write_catalog(
-    con, staging: Path, small: list[str], files: dict, retired: dict, summary, freshness
-) -> None:
-    con.execute(f"attach {literal(staging)} as published_next")
-    try:
-        schemas = {name.split(".")[0] for name in [*small, *files]} | {CATALOG_SCHEMA}
-        for schema in sorted(schemas):
-            con.execute(f"create schema published_next.{schema}")
-        for relation in small:
-            con.execute(f"create table published_next.{relation} as select * from {relation}")
-        for relation, entries in files.items():
-            # The schema-only file last: DuckDB estimates a file list's rows from its first
-            # file, and an estimate of zero rows makes it join in the worst order (a one-day
-            # teleport tab at scale 100 took 40 s, joining people with people first).
-            listed = [*entries[1:], entries[0]]
-            paths = ", ".join(literal(exact_path(path)) for _, _, path in listed)
+def write_catalog(con, small: list[str], files: dict, retired: dict, summary, freshness) -> None:
+    schemas = {name.split(".")[0] for name in [*small, *files]} | {CATALOG_SCHEMA}
+    for schema in sorted(schemas):
+        con.execute(f"create schema published_next.{schema}")
+    for relation in small:
+        con.execute(f"create table published_next.{relation} as select * from {relation}")
+    for relation, entries in files.items():
+        # The schema-only file last: DuckDB estimates a file list's rows from its first
+        # file, and an estimate of zero rows makes it join in the worst order (a one-day
+        # teleport tab at scale 100 took 40 s, joining people with people first).
+        listed = [*entries[1:], entries[0]]
+        paths = ", ".join(literal(exact_path(path)) for _, _, path in listed)
+        con.execute(
+            f"create view published_next.{relation} as select * from read_parquet([{paths}])"
+        )
+    con.execute(
+        f"create table published_next.{CATALOG_SCHEMA}.partitions"
+        " (relation varchar, partition_key varchar, fingerprint varchar, file varchar)"
+    )
+    rows = [
+        (relation, key, fingerprint, path)
+        for relation, entries in files.items()
+        for key, fingerprint, path in entries[1:]
+    ]
+    if rows:
+        con.executemany(
+            f"insert into published_next.{CATALOG_SCHEMA}.partitions values (?, ?, ?, ?)",
+            rows,
+        )
+    con.execute(
+        f"create table published_next.{CATALOG_SCHEMA}.retired_files"
+        " (file varchar, retired_at timestamp)"
+    )
+    if retired:
+        con.executemany(
+            f"insert into published_next.{CATALOG_SCHEMA}.retired_files values (?, ?)",
+            sorted(retired.items()),
+        )
+    con.execute(
+        f"create table published_next.{CATALOG_SCHEMA}.published as"
+        " select ? as published_at, (select max(load_id) from intermediate.int_latest_load)"
+        " as load_id, ? as freshness_warn_hours, ? as freshness_error_hours",
+        [
+            summary.published_at.replace(tzinfo=None),
+            freshness.warn_hours,
+            freshness.error_hours,
+        ],
+    )
+    for table, columns in CATALOG_COLUMNS.items():
+        about_table = CATALOG_TABLES[table]
+        con.execute(
+            f"comment on table published_next.{CATALOG_SCHEMA}.{table} is {literal(about_table)}"
+        )
+        for column, about in columns.items():
             con.execute(
-                f"create view published_next.{relation} as select * from read_parquet([{paths}])"
+                f"comment on column published_next.{CATALOG_SCHEMA}.{table}.{column}"
+                f" is {literal(about)}"
             )
-        con.execute(
-            f"create table published_next.{CATALOG_SCHEMA}.partitions"
-            " (relation varchar, partition_key varchar, fingerprint varchar, file varchar)"
-        )
-        rows = [
-            (relation, key, fingerprint, path)
-            for relation, entries in files.items()
-            for key, fingerprint, path in entries[1:]
-        ]
-        if rows:
-            con.executemany(
-                f"insert into published_next.{CATALOG_SCHEMA}.partitions values (?, ?, ?, ?)",
-                rows,
-            )
-        con.execute(
-            f"create table published_next.{CATALOG_SCHEMA}.retired_files"
-            " (file varchar, retired_at timestamp)"
-        )
-        if retired:
-            con.executemany(
-                f"insert into published_next.{CATALOG_SCHEMA}.retired_files values (?, ?)",
-                sorted(retired.items()),
-            )
-        con.execute(
-            f"create table published_next.{CATALOG_SCHEMA}.published as"
-            " select ? as published_at, (select max(load_id) from intermediate.int_latest_load)"
-            " as load_id, ? as freshness_warn_hours, ? as freshness_error_hours",
-            [
-                summary.published_at.replace(tzinfo=None),
-                freshness.warn_hours,
-                freshness.error_hours,
-            ],
-        )
-        for table, columns in CATALOG_COLUMNS.items():
-            about_table = CATALOG_TABLES[table]
-            con.execute(
-                f"comment on table published_next.{CATALOG_SCHEMA}.{table}"
-                f" is {literal(about_table)}"
-            )
-            for column, about in columns.items():
-                con.execute(
-                    f"comment on column published_next.{CATALOG_SCHEMA}.{table}.{column}"
-                    f" is {literal(about)}"
-                )
-    finally:
-        con.execute("detach published_next")

@@ -27,6 +27,7 @@ from smartsessions.database import write_failure
 from smartsessions.errors import SmartSessionsError
 from smartsessions.pipeline.catalog_file import (
     CATALOG_SCHEMA,
+    attached,
     copy_comments,
     copy_report_views,
     report_views,
@@ -94,10 +95,10 @@ def _publish(con, db_path: Path, target: Path, freshness: Freshness | None) -> P
     small = sorted(set(needed) - set(partitioned))
     referenced = {path for entries in files.values() for _, _, path in entries}
     retired, expired = retire_unnamed(lake, referenced, retired)
-    with _swapped_in(target) as staging:
-        write_catalog(con, staging, small, files, retired, summary, freshness or Freshness())
-        copy_report_views(con, staging, views)
-        copy_comments(con, staging)
+    with _swapped_in(target) as staging, attached(con, staging):
+        write_catalog(con, small, files, retired, summary, freshness or Freshness())
+        copy_report_views(con, views)
+        copy_comments(con)
     # Only once no catalog names them: a publish killed before the rename leaves the previous
     # catalog, whose retired files must still be there (killed after it, the next publish finds
     # these unrecorded and retires them again, which only keeps them longer).
