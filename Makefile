@@ -13,6 +13,7 @@ TEST_DELIVERY := target/test-delivery
 .PHONY: demo test test-deep test-spark lint pytest dbt-test bench analyst clean
 
 $(INSTALLED): pyproject.toml
+	@echo "creating $(VENV) and installing smartsessions with dbt, DuckDB and the dev tools (about a minute)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
@@ -74,4 +75,6 @@ $(ANALYST_VENV)/.installed:
 	touch $@
 
 clean:
-	rm -rf $(VENV) $(ANALYST_VENV) target logs out demo-delivery smartsessions.duckdb smartsessions.portal.* smartsessions.reports outbox
+	rm -rf $(VENV) $(ANALYST_VENV) target logs out demo-delivery smartsessions.duckdb smartsessions.duckdb.wal \
+		smartsessions.published.duckdb smartsessions.lake smartsessions.dbt smartsessions.landing \
+		smartsessions.spark smartsessions.refresh.lock smartsessions.portal.* smartsessions.reports outbox

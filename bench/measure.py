@@ -38,6 +38,9 @@ def run(command: list[str]) -> tuple[float, float, str]:
         if process.returncode:
             errors.seek(0)
             raise SystemExit(f"step failed: {' '.join(command)}\n{errors.read()}")
+        # each step as it finishes: a run at several scales takes long, the report comes last
+        step = " ".join([Path(command[0]).name, *command[1:]])
+        print(f"bench: {seconds:7.1f} s  {step[:110]}", file=sys.stderr, flush=True)
         return seconds, max(float(peak.read()), sampled[0]), stdout
 
 

@@ -9,10 +9,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from typer.core import TyperGroup
 
 from smartsessions.cli_options import (
+    FLAG,
     DbOption,
+    FlagsWithoutValues,
+    GroupFlagsWithoutValues,
     TargetOption,
     database,
     engine,
@@ -32,7 +34,8 @@ LAST_BUILD_FAILED = 4  # `status`: readers still see the publication before the 
 
 DeliveryFolder = Annotated[Path, typer.Argument(help="The delivery folder.")]
 StrictOption = Annotated[
-    bool, typer.Option("--strict", help="Exit with status 3 if a record or file was rejected.")
+    bool,
+    typer.Option("--strict", help="Exit with status 3 if a record or file was rejected.", **FLAG),
 ]
 
 
@@ -42,7 +45,7 @@ class ExportFormat(StrEnum):
     parquet = "parquet"
 
 
-class OneLineErrors(TyperGroup):
+class OneLineErrors(GroupFlagsWithoutValues):
     """A mistyped command or option is one `error:` line with a hint and exit status 2, not
     click's usage box; a user error is one `error:` line and exit status 1."""
 
@@ -58,6 +61,8 @@ class OneLineErrors(TyperGroup):
                 status = 0
             else:
                 message = " ".join(error.format_message().split()).removesuffix(".")
+                # typer's enum check words it as a validation library would
+                message = message.replace(": Value error, ", ": ")
                 context = getattr(error, "ctx", None)
                 command = context.command_path if context else "smartsessions"
                 say(f"error: {message} (try `{command} --help`)", err=True)
@@ -73,7 +78,7 @@ class OneLineErrors(TyperGroup):
         except SmartSessionsError as error:
             say(f"error: {error}", err=True)
             raise typer.Exit(USER_ERROR) from None
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, typer.Abort):  # Ctrl-C, or Ctrl-D at a prompt
             say("error: interrupted", err=True)
             raise typer.Exit(INTERRUPTED) from None
 
@@ -84,6 +89,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # help texts are Markdown: a docstring's lines make one paragraph, never cut mid-sentence
+    rich_markup_mode="markdown",
 )
 
 
@@ -99,14 +106,16 @@ def main(
     target: TargetOption = None,
     _version: Annotated[
         bool,
-        typer.Option("--version", callback=show_version, is_eager=True, help="Print the version."),
+        typer.Option(
+            "--version", callback=show_version, is_eager=True, help="Print the version.", **FLAG
+        ),
     ] = False,
 ) -> None:
     state["db"] = db
     state["target"] = target
 
 
-@app.command()
+@app.command(cls=FlagsWithoutValues)
 def load(
     folder: DeliveryFolder,
     strict: StrictOption = False,
@@ -125,7 +134,7 @@ def load(
         raise typer.Exit(3)
 
 
-@app.command()
+@app.command(cls=FlagsWithoutValues)
 def generate(
     folder: Annotated[Path, typer.Argument(help="Where to write the delivery.")],
     scale: Annotated[int, typer.Option(min=1, help="1 = about 10,000 activity records.")] = 1,
@@ -141,11 +150,12 @@ def generate(
     say(delivery.describe())
 
 
-@app.command()
+@app.command(cls=FlagsWithoutValues)
 def build(
     db: DbOption = None,
     full_refresh: Annotated[
-        bool, typer.Option("--full-refresh", help="Rebuild the incremental models from scratch.")
+        bool,
+        typer.Option("--full-refresh", help="Rebuild the incremental models from scratch.", **FLAG),
     ] = False,
     target: TargetOption = None,
 ) -> None:
@@ -161,7 +171,7 @@ def build(
     say(f"built {database(db)}: {built.describe()}; published {built.published.path}")
 
 
-@app.command()
+@app.command(cls=FlagsWithoutValues)
 def refresh(
     folder: DeliveryFolder,
     strict: StrictOption = False,
@@ -181,7 +191,7 @@ def refresh(
         raise typer.Exit(3)
 
 
-@app.command()
+@app.command(cls=FlagsWithoutValues)
 def status(db: DbOption = None) -> None:
     """What readers see: the published marts, data as of, freshness, raw tables."""
     from smartsessions.pipeline.status import read_status
@@ -193,7 +203,7 @@ def status(db: DbOption = None) -> None:
         raise typer.Exit(LAST_BUILD_FAILED)
 
 
-@app.command()
+@app.command(cls=FlagsWithoutValues)
 def demo(
     folder: Annotated[Path, typer.Option(help="Where the demo delivery is written.")] = Path(
         "demo-delivery"
@@ -219,7 +229,7 @@ def demo(
     say(f"workbook: {summary.path.resolve()}")
 
 
-@app.command()
+@app.command(cls=FlagsWithoutValues)
 def export(
     event: Annotated[str, typer.Option(help="The event app's short code.")],
     out: Annotated[
@@ -261,7 +271,7 @@ def export(
     say(summary.describe())
 
 
-@app.command()
+@app.command(cls=FlagsWithoutValues)
 def serve(
     host: Annotated[str, typer.Option(help="The address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="The port to listen on.")] = 8000,

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
 from smartsessions.display import printable
 from smartsessions.workspace import database_path
@@ -60,3 +61,27 @@ def say(line: str, err: bool = False) -> None:
 
 def show_progress() -> bool:
     return sys.stderr.isatty()
+
+
+class FlagsWithoutValues(TyperCommand):
+    """A command whose help shows a flag as a flag (`--strict`), not as taking a value
+    (typer shows every option's type, `<bool>` for a flag, its own `--help` included)."""
+
+    def get_help_option(self, ctx):
+        return without_value(super().get_help_option(ctx))
+
+
+class GroupFlagsWithoutValues(TyperGroup):
+    """A command group whose own help shows `--help` as a flag (see FlagsWithoutValues)."""
+
+    def get_help_option(self, ctx):
+        return without_value(super().get_help_option(ctx))
+
+
+def without_value(option):
+    if option is not None:
+        option.metavar = ""
+    return option
+
+
+FLAG = {"metavar": ""}  # typer.Option(..., **FLAG): a flag shown without a value

@@ -5,9 +5,17 @@ from typing import Annotated
 
 import typer
 
-from smartsessions.cli_options import DbOption, database, say
+from smartsessions.cli_options import (
+    FLAG,
+    DbOption,
+    FlagsWithoutValues,
+    GroupFlagsWithoutValues,
+    database,
+    say,
+)
 
 user_app = typer.Typer(
+    cls=GroupFlagsWithoutValues,
     help="The portal's accounts: who may ask for which event app's report.",
     no_args_is_help=True,
 )
@@ -15,7 +23,7 @@ EventsOption = Annotated[
     list[str], typer.Option("--event", help="An event app's short code (repeat for more).")
 ]
 PasswordStdin = Annotated[
-    bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    bool, typer.Option("--password-stdin", help="Read the password from standard input.", **FLAG)
 ]
 
 
@@ -31,7 +39,7 @@ def accounts(db: str | None):
     return accounts_for(database(db))
 
 
-@user_app.command("add")
+@user_app.command("add", cls=FlagsWithoutValues)
 def user_add(
     email: str, event: EventsOption, password_stdin: PasswordStdin = False, db: DbOption = None
 ) -> None:
@@ -40,33 +48,33 @@ def user_add(
     say(f"added {account.describe()}")
 
 
-@user_app.command("password")
+@user_app.command("password", cls=FlagsWithoutValues)
 def user_password(email: str, password_stdin: PasswordStdin = False, db: DbOption = None) -> None:
     """Set a new password (unlocks the account and logs it out everywhere)."""
     account = accounts(db).set_password(email, read_password(password_stdin))
     say(f"new password for {account.email}")
 
 
-@user_app.command("grant")
+@user_app.command("grant", cls=FlagsWithoutValues)
 def user_grant(email: str, code: str, db: DbOption = None) -> None:
     """Let an account see one more event app."""
     say(accounts(db).grant(email, code).describe())
 
 
-@user_app.command("revoke")
+@user_app.command("revoke", cls=FlagsWithoutValues)
 def user_revoke(email: str, code: str, db: DbOption = None) -> None:
     """Take an event app away from an account (from its next page on)."""
     say(accounts(db).revoke(email, code).describe())
 
 
-@user_app.command("remove")
+@user_app.command("remove", cls=FlagsWithoutValues)
 def user_remove(email: str, db: DbOption = None) -> None:
     """Remove an account, its grants, sessions and requests."""
     accounts(db).remove(email)
     say(f"removed {email.strip().lower()}")
 
 
-@user_app.command("list")
+@user_app.command("list", cls=FlagsWithoutValues)
 def user_list(db: DbOption = None) -> None:
     """Every account with its event apps."""
     found = accounts(db).all()

@@ -74,3 +74,19 @@ def refresh_lock(db_path: Path, on_wait: Callable[[str], None]) -> Iterator[None
         yield
     finally:
         os.close(handle)  # releases the lock, also when the process is killed
+
+
+def refresh_running(db_path: Path) -> bool:
+    """Whether a refresh holds the database's refresh lock now (`status` says so)."""
+    lock_file = Workspace(db_path).refresh_lock
+    try:
+        handle = os.open(lock_file, os.O_RDONLY)
+    except OSError:  # no lock file: no refresh ever ran here
+        return False
+    try:
+        fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(handle)
+    return False

@@ -9,6 +9,7 @@ from pathlib import Path
 from smartsessions.database import connect
 from smartsessions.pipeline.freshness import DataAsOf, read_data_as_of, read_last_loads
 from smartsessions.pipeline.publish import CATALOG_SCHEMA, require_published
+from smartsessions.pipeline.refresh import refresh_running
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,7 @@ class Status:
     freshness_hours: float | None  # since the last load
     raw_tables: list[tuple]  # (table, last load, files, records, records rejected, files rejected)
     relations: list[tuple]  # (relation, rows, files)
+    refreshing: bool = False  # a refresh holds the database's refresh lock now
 
     @property
     def last_build_failed(self) -> bool:
@@ -37,6 +39,8 @@ class Status:
             f"published: {self.published} at {self.published_at:%Y-%m-%d %H:%M:%S} UTC",
             f"data as of: {as_of.describe()}",
         ]
+        if self.refreshing:
+            lines.append("a refresh is running: readers see the publication above until it ends")
         if as_of.last_build_failed:
             lines.append(
                 f"last build failed at {as_of.describe_latest_build()}:"
@@ -107,6 +111,7 @@ def read_status(db_path: Path) -> Status:
         hours,
         raw_tables,
         relations,
+        refresh_running(db_path),
     )
 
 

@@ -53,6 +53,10 @@ def export_data_files(
 
 
 def _check_folder(folder: Path) -> None:
+    if folder.suffix.lower() == ".xlsx":  # a workbook's name, surely meant for --format xlsx
+        raise SmartSessionsError(
+            f"--out {folder} names a workbook: csv and parquet files go into a folder"
+        )
     if folder.exists() and not folder.is_dir():
         raise SmartSessionsError(f"--out {folder} is not a folder")
     if not folder.parent.is_dir():
