@@ -102,3 +102,13 @@ def test_the_analysts_block_runs_as_written(catalog, tmp_path):
     ).stdout
     major, minor, patch = (int(part) for part in version.split()[0].lstrip("v").split("."))
     assert (major, minor, patch) >= (1, 4, 4)
+
+
+def test_the_analysts_sql_runs_on_the_catalog(catalog):
+    """Every SQL block of docs/analysts.md runs, as written, on a read-only session."""
+    blocks = [part.split("```")[0] for part in ANALYSTS.read_text().split("```sql\n")[1:]]
+    assert blocks
+    with duckdb.connect(str(catalog), read_only=True) as con:
+        for block in blocks:
+            for statement in filter(str.strip, block.split(";")):
+                assert con.execute(statement).fetchall() is not None
