@@ -9,7 +9,7 @@ from pathlib import Path
 
 from smartsessions.database import connect
 from smartsessions.landing.raw_schema import create_raw_schema
-from smartsessions.pipeline.publish import require_published
+from smartsessions.pipeline.publish import publish_failed_build, require_published
 from smartsessions.report.window import Window
 
 
@@ -26,6 +26,12 @@ class Engine:
         schema so that a database with nothing loaded yet builds empty marts."""
         with connect(db_path) as con:
             create_raw_schema(con)
+
+    def record_failure(self, db_path: Path) -> None:
+        """After a build that stopped before its end: readers stay on the last published marts
+        and learn of the failure (the end of a dbt run does this itself: publication.sql)."""
+        with connect(db_path) as con:
+            publish_failed_build(con, db_path)
 
     @contextmanager
     def report_catalog(self, db_path: Path, event_code: str, window: Window, out: Path):

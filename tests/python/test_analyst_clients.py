@@ -58,8 +58,9 @@ print(con.execute({QUERY!r}).fetchall())
 con.execute("set variable report_from = date '2026-03-29'")
 con.execute("set variable report_to = date '2026-03-29'")
 print(con.execute("select count(*) from report.room_countries").fetchone()[0])
-described = con.execute("select count(*) from duckdb_columns() where database_name ="
-    " current_database() and comment is null").fetchone()[0]
+# the catalog's own schemas (1.1 lists its system views under the file's catalog too)
+described = con.execute("select count(*) from duckdb_columns() where schema_name in"
+    " ('marts', 'report', 'intermediate', 'raw', 'publication') and comment is null").fetchone()[0]
 print(described)
 files = glob.glob({str(lake)!r} + "/**/*.parquet", recursive=True)
 print(sum(pyarrow.parquet.read_table(f).num_rows >= 0 for f in files) == len(files) > 0)

@@ -48,7 +48,20 @@ def create_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
     for name, columns in tables.items():
         body = ", ".join(f"{column} {sql_type}" for column, sql_type in columns)
         con.execute(f"create table if not exists raw.{name} ({body})")
+    # Described once: a database that has them writes nothing (a build on a full disk fails
+    # in dbt, where it says so, not here).
+    described = dict(
+        con.execute(
+            "select table_name || coalesce('.' || column_name, ''), comment from ("
+            " select table_name, null as column_name, comment from duckdb_tables()"
+            " where schema_name = 'raw' and database_name = current_database()"
+            " union all select table_name, column_name, comment from duckdb_columns()"
+            " where schema_name = 'raw' and database_name = current_database())"
+        ).fetchall()
+    )
     for name, (description, columns) in BOOKKEEPING.items():
-        con.execute(f"comment on table raw.{name} is {literal(description)}")
+        if described.get(name) != description:
+            con.execute(f"comment on table raw.{name} is {literal(description)}")
         for column, _, about in columns:
-            con.execute(f"comment on column raw.{name}.{column} is {literal(about)}")
+            if described.get(f"{name}.{column}") != about:
+                con.execute(f"comment on column raw.{name}.{column} is {literal(about)}")

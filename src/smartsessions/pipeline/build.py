@@ -62,8 +62,14 @@ def run_build(
     outcome = take_outcome(db_path)
     if not result.success:
         failure = _failure(result, db_path, target)
+        if outcome is None and result.exception is not None:
+            # dbt stopped before its end (a full disk, a crash): readers learn of it from here
+            try:
+                engine.record_failure(db_path)
+            except SmartSessionsError as unrecorded:
+                outcome = unrecorded
         if isinstance(outcome, SmartSessionsError):
-            if not _failed_nodes(result):  # every node passed: publishing itself failed
+            if result.exception is None and not _failed_nodes(result):  # publishing failed
                 raise outcome
             raise SmartSessionsError(f"{failure}; recording it for readers failed too: {outcome}")
         raise failure

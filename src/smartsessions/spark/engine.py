@@ -49,6 +49,9 @@ class SparkEngine(Engine):
                 " `smartsessions --target spark load` first"
             )
 
+    def record_failure(self, db_path: Path) -> None:
+        pass  # nothing published to tell
+
     @contextmanager
     def report_catalog(self, db_path: Path, event_code: str, window: Window, out: Path):
         """A catalog over Spark's tables, made for this export beside `out`, removed after."""
