@@ -121,7 +121,10 @@ def test_the_install_and_the_bench_say_what_they_do(tmp_path, capsys):
     shutil.copy(ROOT / "Makefile", tmp_path)
     shutil.copy(ROOT / "pyproject.toml", tmp_path)
     planned = subprocess.run(
-        ["make", "-n", "-B", ".venv/.installed"], cwd=tmp_path, capture_output=True, text=True
+        ["make", "--no-print-directory", "-n", "-B", ".venv/.installed"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
     ).stdout
     assert planned.splitlines()[0].startswith('echo "creating .venv and installing smartsessions')
     sys.path.insert(0, str(ROOT / "bench"))
