@@ -38,10 +38,6 @@ class Window:
             return "all history"
         return f"{self.start or '…'} to {self.end or '…'}"
 
-    def parameters(self) -> dict[str, date]:
-        """The window as the tab queries' parameters, an open end as the widest date."""
-        return {"report_from": self.start or date.min, "report_to": self.end or date.max}
-
 
 class NotADate(SmartSessionsError):
     """Bounds as typed that are not a date YYYY-MM-DD (`texts`: by bound, "start" or "end");
