@@ -27,8 +27,11 @@ from smartsessions.errors import SmartSessionsError
 from smartsessions.landing.load import load_delivery
 from smartsessions.pipeline.build import run_build
 from smartsessions.pipeline.dbt_runner import invoke_dbt
+from smartsessions.pipeline.freshness import DataAsOf
 from smartsessions.pipeline.publish import publish
-from smartsessions.report.export import export_report
+from smartsessions.report.data_files import report_info
+from smartsessions.report.export import Event, ExportSummary, export_report
+from smartsessions.report.tabs import Column, Tab
 from smartsessions.report.window import Window
 from smartsessions.workspace import Workspace
 
@@ -884,6 +887,18 @@ def test_report_info_json_says_what_the_files_hold(built_db, tmp_path):
         assert list(file["columns"].items()) == DATA_FILES[file["tab"]][1]
     export_files(built_db, folder, "csv", "--from", "2026-03-30", "--to", "2026-03-30")
     assert (folder / "report_info.json").read_bytes().decode("utf-8") == text  # every run
+
+
+def test_report_info_json_keeps_text_as_utf_8():
+    """An event app's name and a header outside ASCII are written as they are, not escaped."""
+    event = Event("ZRH", "Zürich “Sommer” 2026", "Europe/Zurich", 15, 240)
+    summary = ExportSummary(Path("files"), event, Window(), DataAsOf(None, None, False))
+    summary.rows["Räume"] = 3
+    tab = Tab("Räume", "rooms", (Column("capacity", "Raumgröße", "integer"),), "m.r", None)
+    text = report_info(summary, [tab], "csv")
+    assert '"name": "Zürich “Sommer” 2026"' in text
+    assert '"Raumgröße": "capacity"' in text
+    assert json.loads(text)["data_as_of"] == {"last_load": None, "last_build": None}
 
 
 @pytest.mark.parametrize(

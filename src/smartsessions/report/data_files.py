@@ -53,11 +53,11 @@ def export_data_files(
                     {"event_id": event.event_id},
                 ).fetchone()[0]
     with _whole(folder / INFO_FILE) as partial:
-        partial.write_text(_report_info(summary, tabs, fmt), encoding="utf-8")
+        partial.write_text(report_info(summary, tabs, fmt), encoding="utf-8")
     return summary
 
 
-def _report_info(summary: ExportSummary, tabs: list[Tab], fmt: str) -> str:
+def report_info(summary: ExportSummary, tabs: list[Tab], fmt: str) -> str:
     """What the files hold, as JSON: keys in the order written here, every run the same."""
     event, window, as_of = summary.event, summary.window, summary.data_as_of
     info = {
