@@ -241,7 +241,11 @@ def export(
     end: Annotated[str | None, typer.Option("--to", help="Last local date, YYYY-MM-DD.")] = None,
     fmt: Annotated[
         ExportFormat,
-        typer.Option("--format", help="xlsx: a workbook; csv or parquet: a file per tab."),
+        typer.Option(
+            "--format",
+            help="xlsx: a workbook; csv or parquet: a file per tab, named after its mart"
+            " (room_join_buckets.csv), and report_info.json.",
+        ),
     ] = ExportFormat.xlsx,
     db: DbOption = None,
     target: TargetOption = None,

@@ -2,8 +2,10 @@
 and the workbook is read back. Every expected value below is worked out by hand from those
 files (London: clocks go forward on 2026-03-29 at 01:00 UTC)."""
 
+import csv
 import json
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -25,8 +27,11 @@ from smartsessions.errors import SmartSessionsError
 from smartsessions.landing.load import load_delivery
 from smartsessions.pipeline.build import run_build
 from smartsessions.pipeline.dbt_runner import invoke_dbt
+from smartsessions.pipeline.freshness import DataAsOf
 from smartsessions.pipeline.publish import publish
-from smartsessions.report.export import export_report
+from smartsessions.report.data_files import report_info
+from smartsessions.report.export import Event, ExportSummary, export_report
+from smartsessions.report.tabs import Column, Tab
 from smartsessions.report.window import Window
 from smartsessions.workspace import Workspace
 
@@ -370,15 +375,21 @@ print(sorted(name for name in sys.modules if name.split(".")[0] == "dbt"))
     assert (child.returncode, child.stdout, child.stderr) == (0, "[]\n", "")
 
 
-def test_report_info_says_when_the_data_is_from(workbook, built_db):
-    info = dict(values(workbook["Report info"])[1:])
-    with duckdb.connect(str(built_db), read_only=True) as con:
-        loaded, built = con.execute(
+def data_as_of(db: Path) -> tuple[datetime, datetime]:
+    """When the last file was loaded and the last full build succeeded (UTC), read from the
+    database's own book-keeping."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(
             "select"
             " (select cast(max(_loaded_at) at time zone 'UTC' as timestamp) from raw.loaded_files),"
             " (select max(finished_at) from marts.build_runs where status = 'success'"
             "  and report_from is null and report_to is null)"
         ).fetchone()
+
+
+def test_report_info_says_when_the_data_is_from(workbook, built_db):
+    info = dict(values(workbook["Report info"])[1:])
+    loaded, built = data_as_of(built_db)
     # Excel keeps date-times to the millisecond
     assert abs(info["Data as of: last load (UTC)"] - loaded) < timedelta(milliseconds=1)
     assert info["Data as of: last successful build (UTC)"] == built
@@ -668,27 +679,253 @@ def test_local_values_before_1900_are_text_and_counted_later_ones_typed(tmp_path
     assert "<c:xVal><c:numRef><c:f>'Usage graph'!$F$3</c:f>" in chart
 
 
-@pytest.mark.parametrize("fmt", ["csv", "parquet"])
-def test_data_files_hold_the_workbooks_rows(built_db, windowed, tmp_path, fmt):
-    """One file per tab, columns named by the headers, the same rows as the workbook."""
-    folder = tmp_path / "files"
-    window = Window(date(2026, 3, 30), date(2026, 3, 30))
+# The data files (workbook.md, Data files): per tab, its file and its columns as (workbook
+# header, file column), named after the tab's mart and the mart's columns.
+DATA_FILES = {
+    "High Level (detailed view)": (
+        "room_schedules",
+        [
+            ("Event id/short-code", "event_id"),
+            ("Start Date (yyyy-mm-dd)", "start_date"),
+            ("End Date (yyyy-mm-dd)", "end_date"),
+            ("Room name", "room_name"),
+            ("Privacy (Y/N)", "privacy_flag"),
+            ("Room capacity", "capacity"),
+            ("Start Time (hh:mm)", "start_time"),
+            ("End Time (hh:mm)", "end_time"),
+            ("Duration", "duration_hours"),
+        ],
+    ),
+    "User by countries": (
+        "room_countries",
+        [
+            ("Event id/short-code", "event_id"),
+            ("Room name", "room_name"),
+            ("Privacy (Y/N)", "privacy_flag"),
+            ("Country", "country_name"),
+            ("Num users", "user_count"),
+        ],
+    ),
+    "Usage graph": (
+        "room_join_buckets",
+        [
+            ("Event id/short-code", "event_id"),
+            ("Room name", "room_name"),
+            ("Privacy (Y/N)", "privacy_flag"),
+            ("Total Users Join", "join_count"),
+            ("Total Unique User Join", "unique_user_count"),
+            ("Start Date and Time (yyyy-mm-dd hh:mm)", "bucket_start"),
+        ],
+    ),
+    "Usage (detailed view)": (
+        "room_user_entries",
+        [
+            ("Event id/short-code", "event_id"),
+            ("Room name", "room_name"),
+            ("Privacy (Y/N)", "privacy_flag"),
+            ("User id", "user_id"),
+            ("Attendee", "attendee_name"),
+            ("Count of entry", "entry_count"),
+        ],
+    ),
+    "User engagement (high level)": (
+        "user_room_days",
+        [
+            ("Event id/short-code", "event_id"),
+            ("Room name", "room_name"),
+            ("User", "user_name"),
+            ("No of bubbles made", "bubble_count"),
+            ("Chat interaction (Y/N)", "chat_flag"),
+            ("No of teleportation", "teleport_count"),
+            ("Country", "country_name"),
+            ("Date (yyyy-mm-dd)", "activity_date"),
+        ],
+    ),
+    "User engagement (bubble)": (
+        "user_bubbles",
+        [
+            ("Event id/short-code", "event_id"),
+            ("User id", "user_id"),
+            ("User", "user_name"),
+            ("Room name", "room_name"),
+            ("Bubble id", "bubble_id"),
+            ("Lock bubble (Y/N)", "lock_flag"),
+            ("Total number of people in bubble", "people_count"),
+            ("Start Date and Time (yyyy-mm-dd hh:mm)", "first_joined_at"),
+        ],
+    ),
+    "User engagement (teleport)": (
+        "user_teleports",
+        [
+            ("Event id/short-code", "event_id"),
+            ("User id", "user_id"),
+            ("User", "user_name"),
+            ("Room name", "room_name"),
+            ("Person teleported to", "target_name"),
+            ("Num times teleported", "teleport_count"),
+            ("Start Date and Time (yyyy-mm-dd hh:mm)", "first_teleported_at"),
+        ],
+    ),
+    "Time in rooms": (
+        "room_user_visits",
+        [
+            ("Event id/short-code", "event_id"),
+            ("Room name", "room_name"),
+            ("Privacy (Y/N)", "privacy_flag"),
+            ("User id", "user_id"),
+            ("Attendee", "attendee_name"),
+            ("Visits", "visit_count"),
+            ("Minutes in room", "minutes_in_room"),
+            ("First entered (yyyy-mm-dd hh:mm)", "first_entered_at"),
+            ("Last left (yyyy-mm-dd hh:mm)", "last_left_at"),
+        ],
+    ),
+    "Room occupancy": (
+        "room_occupancy",
+        [
+            ("Event id/short-code", "event_id"),
+            ("Room name", "room_name"),
+            ("Privacy (Y/N)", "privacy_flag"),
+            ("Visits", "visit_count"),
+            ("Unique users", "unique_user_count"),
+            ("Total minutes", "total_minutes"),
+            ("Average minutes per visit", "average_minutes"),
+            ("Peak concurrent users", "peak_user_count"),
+            ("Peak at (yyyy-mm-dd hh:mm)", "peaked_at"),
+        ],
+    ),
+}
+# LDN26's rows on 2026-03-30 (local): joins j4 (u1, France, 10:00) and j5 (u3, Japan, 11:20) in
+# the Lounge (j4 delivered twice, counted once); no bubble, no teleport.
+ROWS_ON_MARCH_30 = {
+    "High Level (detailed view)": 2,  # every room of the event app, in any window
+    "User by countries": 2,  # France, Japan
+    "Usage graph": 6,  # the Lounge's buckets 10:00, 10:15, ..., 11:15
+    "Usage (detailed view)": 2,  # u1, u3
+    "User engagement (high level)": 2,  # u1, u3 on the 30th
+    "User engagement (bubble)": 0,
+    "User engagement (teleport)": 0,
+    "Time in rooms": 2,  # u1, u3
+    "Room occupancy": 1,  # the Lounge
+}
+SCRIPT_NAME = re.compile(r"[a-z][a-z0-9_]*")
+
+
+def export_files(db: Path, folder: Path, fmt: str, *window: str):
     result = CliRunner().invoke(
         app,
         [
-            *("--db", str(built_db), "export", "--event", "LDN26", "--out", str(folder)),
-            *("--from", "2026-03-30", "--to", "2026-03-30", "--format", fmt),
+            *("--db", str(db), "export", "--event", "LDN26", "--out", str(folder)),
+            *("--format", fmt, *window),
         ],
     )
     assert result.exit_code == 0, result.output
+    return result
+
+
+def read_data_file(con, path: Path) -> tuple[list[str], list[tuple]]:
+    reader = "read_csv" if path.suffix == ".csv" else "read_parquet"
+    file = con.execute(f"select * from {reader}(?)", [str(path)])
+    return [column[0] for column in file.description], file.fetchall()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_data_files_hold_the_workbooks_rows_by_mart(built_db, windowed, tmp_path, fmt):
+    """One file per tab named after its mart, columns named as the mart's, the same rows as the
+    workbook, and report_info.json beside them."""
+    folder = tmp_path / "files"
+    window = Window(date(2026, 3, 30), date(2026, 3, 30))
+    result = export_files(built_db, folder, fmt, "--from", "2026-03-30", "--to", "2026-03-30")
     assert sorted(path.name for path in folder.iterdir()) == sorted(
-        f"{name}.{fmt}" for name in TAB_NAMES
+        [f"{stem}.{fmt}" for stem, _ in DATA_FILES.values()] + ["report_info.json"]
     )
     with duckdb.connect() as con:
-        for name in TAB_NAMES:
-            reader = "read_csv" if fmt == "csv" else "read_parquet"
-            file = con.execute(f"select * from {reader}(?)", [str(folder / f"{name}.{fmt}")])
-            header = tuple(column[0] for column in file.description)
-            rows = [tuple(map(as_cell, row)) for row in file.fetchall()]
-            assert [header, *rows] == values(windowed[name]), name
+        for tab, (stem, columns) in DATA_FILES.items():
+            header, rows = read_data_file(con, folder / f"{stem}.{fmt}")
+            assert header == [column for _, column in columns], tab
+            assert values(windowed[tab])[0] == tuple(header for header, _ in columns), tab
+            assert [tuple(map(as_cell, row)) for row in rows] == values(windowed[tab])[1:], tab
     assert window.describe() in result.stdout
+
+
+def test_csv_header_rows_are_the_marts_column_names(built_db, tmp_path):
+    folder = tmp_path / "files"
+    export_files(built_db, folder, "csv")
+    for tab, (stem, columns) in DATA_FILES.items():
+        with open(folder / f"{stem}.csv", encoding="utf-8", newline="") as file:
+            assert next(csv.reader(file)) == [column for _, column in columns], tab
+
+
+def test_report_info_json_says_what_the_files_hold(built_db, tmp_path):
+    folder = tmp_path / "files"
+    export_files(built_db, folder, "csv", "--from", "2026-03-30", "--to", "2026-03-30")
+    text = (folder / "report_info.json").read_bytes().decode("utf-8")
+    info = json.loads(text)
+    loaded, built = data_as_of(built_db)
+    assert info == {
+        "event": {"code": "LDN26", "name": "London Summit"},
+        "window": {"from": "2026-03-30", "to": "2026-03-30"},
+        "time_zone": "Europe/London",
+        "data_as_of": {
+            "last_load": loaded.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "last_build": built.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        },
+        "files": {
+            f"{stem}.csv": {
+                "tab": tab,
+                "rows": ROWS_ON_MARCH_30[tab],
+                "columns": dict(columns),
+            }
+            for tab, (stem, columns) in DATA_FILES.items()
+        },
+    }
+    # keys in a fixed order, the files in the workbook's tab order, headers in column order
+    assert list(info) == ["event", "window", "time_zone", "data_as_of", "files"]
+    assert [file["tab"] for file in info["files"].values()] == TAB_NAMES
+    for file in info["files"].values():
+        assert list(file) == ["tab", "rows", "columns"]
+        assert list(file["columns"].items()) == DATA_FILES[file["tab"]][1]
+    export_files(built_db, folder, "csv", "--from", "2026-03-30", "--to", "2026-03-30")
+    assert (folder / "report_info.json").read_bytes().decode("utf-8") == text  # every run
+
+
+def test_report_info_json_keeps_text_as_utf_8():
+    """An event app's name and a header outside ASCII are written as they are, not escaped."""
+    event = Event("ZRH", "Zürich “Sommer” 2026", "Europe/Zurich", 15, 240)
+    summary = ExportSummary(Path("files"), event, Window(), DataAsOf(None, None, False))
+    summary.rows["Räume"] = 3
+    tab = Tab("Räume", "rooms", (Column("capacity", "Raumgröße", "integer"),), "m.r", None)
+    text = report_info(summary, [tab], "csv")
+    assert '"name": "Zürich “Sommer” 2026"' in text
+    assert '"Raumgröße": "capacity"' in text
+    assert json.loads(text)["data_as_of"] == {"last_load": None, "last_build": None}
+
+
+@pytest.mark.parametrize(
+    ("window", "expected"),
+    [
+        ((), {"from": None, "to": None}),
+        (("--from", "2026-03-30"), {"from": "2026-03-30", "to": None}),
+        (("--to", "2026-03-29"), {"from": None, "to": "2026-03-29"}),
+    ],
+    ids=["all history", "from only", "to only"],
+)
+def test_report_info_json_says_an_open_end_as_null(built_db, tmp_path, window, expected):
+    export_files(built_db, tmp_path, "parquet", *window)
+    info = json.loads((tmp_path / "report_info.json").read_text(encoding="utf-8"))
+    assert info["window"] == expected
+    assert list(info["files"]) == [f"{stem}.parquet" for stem, _ in DATA_FILES.values()]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_every_file_and_column_name_is_one_a_script_uses_unquoted(built_db, tmp_path, fmt):
+    export_files(built_db, tmp_path, fmt)
+    info = json.loads((tmp_path / "report_info.json").read_text(encoding="utf-8"))
+    with duckdb.connect() as con:
+        for path in tmp_path.iterdir():
+            stem, ending = path.name.rsplit(".", 1)
+            assert SCRIPT_NAME.fullmatch(stem) and ending in (fmt, "json"), path.name
+            if ending == fmt:
+                header, _ = read_data_file(con, path)
+                assert all(SCRIPT_NAME.fullmatch(name) for name in header), header
+                assert header == list(info["files"][path.name]["columns"].values())
