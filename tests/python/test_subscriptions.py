@@ -419,6 +419,21 @@ def test_send_due_from_the_command_line(portal_db, tmp_path):
     assert (again.exit_code, again.output) == (0, "no subscription is due\n")
 
 
+def test_a_server_starting_sends_the_missed_due_time_once(portal_db, tmp_path):
+    settings = settings_for(portal_db, tmp_path)
+    add_people(settings)
+    ann = Person(1, ANN, frozenset({"LDN26"}))
+    subscriptions = Subscriptions(State(settings.app_db))
+    # made three days ago, no server since: three due times missed
+    subscriptions.add(ann, LDN26, read_schedule("daily", "08:00", "day"), now() - 3 * 86400)
+    for _start in range(2):  # started, stopped, started again: still the one request
+        app = create_app(settings)
+        with TestClient(app):
+            wait_until(lambda: (settings.outbox / "request-1.eml").is_file(), what="the email")
+            app.state.portal.scheduler.tick(now())  # as its thread does, once more for sure
+        assert [row[-1] for row in requests_of(State(settings.app_db))] == ["sent"]
+
+
 def test_send_due_without_a_database_is_one_line(tmp_path):
     result = CliRunner().invoke(
         cli, ["subscriptions", "send-due", "--db", str(tmp_path / "none.duckdb")]
