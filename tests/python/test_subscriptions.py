@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, time
 import pytest
 from portal_kit import (
     ANN,
+    BOB,
     SECRET,
     SmtpServer,
     accounts,
@@ -462,6 +463,10 @@ def test_subscribe_list_and_cancel_through_the_pages(portal_db, tmp_path):
         cancel = f"{page[: -len('report')]}subscriptions/{number}/cancel"
         forged = post_form(client, page, f"{page[: -len('report')]}subscriptions", every="hourly")
         assert forged.status_code == 400
+        other = TestClient(client.app)  # Bob may not see LDN26: his cancel is refused
+        assert log_in(other, BOB).status_code == 303
+        assert post_form(other, "/events", cancel).status_code == 404
+        assert len(_all(settings)) == 1
         assert post_form(client, page, cancel).status_code == 303
         assert "Every Friday at 09:00" not in client.get(page).text
         assert _all(settings) == []
