@@ -23,6 +23,7 @@ from smartsessions.cli_options import (
     state,
     wing,
 )
+from smartsessions.cli_subscriptions import subscriptions_app
 from smartsessions.cli_users import user_app
 from smartsessions.errors import SmartSessionsError
 
@@ -292,3 +293,4 @@ def serve(
 
 
 app.add_typer(user_app, name="user")
+app.add_typer(subscriptions_app, name="subscriptions")

@@ -100,19 +100,22 @@ class Accounts:
         return self.get(email)
 
     def revoke(self, email: str, code: str) -> Account:
-        """Takes effect on the person's next page: every page checks the grant."""
+        """Takes effect on the person's next page: every page checks the grant. Their
+        subscriptions to the event app end with it (a new grant does not bring them back)."""
         account = self.get(email)
         held = [c for c in account.codes if c.casefold() == code.strip().casefold()]
         if not held:
             raise SmartSessionsError(f"{account.email} has no grant for {code!r}")
-        self.state.run(
-            "delete from grants where account_id = ? and event_id = ?",
-            [account.account_id, held[0]],
-        )
+        with self.state.transaction() as con:
+            for table in ("grants", "subscriptions"):
+                con.execute(
+                    f"delete from {table} where account_id = ? and event_id = ?",
+                    [account.account_id, held[0]],
+                )
         return self.get(email)
 
     def remove(self, email: str) -> None:
-        """The account, its grants, sessions and requests."""
+        """The account, its grants, sessions, requests and subscriptions."""
         account = self.get(email)
         self.state.run("delete from accounts where account_id = ?", [account.account_id])
 

@@ -27,9 +27,12 @@ from smartsessions.portal.routes.events import event_app, event_form, go, home, 
 from smartsessions.portal.routes.login import log_in, log_in_form, log_out
 from smartsessions.portal.routes.page import Visit, event_url, page
 from smartsessions.portal.routes.report import report_form, request_report, requested
+from smartsessions.portal.routes.subscriptions import cancel, subscribe
+from smartsessions.portal.scheduler import Scheduler, SendSubscriptions
 from smartsessions.portal.sessions import Sessions
 from smartsessions.portal.settings import Settings
 from smartsessions.portal.state import State
+from smartsessions.portal.subscriptions import Subscriptions
 from smartsessions.portal.workers import Workers
 
 HERE = Path(__file__).resolve().parent
@@ -49,6 +52,8 @@ class Portal:
         self.requests = Requests(self.state)
         self.links = Links(settings.secret_key, settings.base_url, settings.link_days)
         self.workers = Workers(settings, self.requests, self.catalog, self.links)
+        self.subscriptions = Subscriptions(self.state)
+        self.scheduler = Scheduler([SendSubscriptions(self.subscriptions, self.workers)])
         self.templates = Environment(
             loader=FileSystemLoader(HERE / "templates"),
             autoescape=True,
@@ -70,15 +75,17 @@ async def not_found(request: Request, _exc) -> Response:
 
 def create_app(settings: Settings) -> Starlette:
     """The portal for these settings (tests make their own: a temporary state, a test SMTP
-    server). The worker threads run while the app does (ASGI lifespan)."""
+    server). The worker threads and the scheduler run while the app does (ASGI lifespan)."""
     portal = Portal(settings)
 
     @asynccontextmanager
     async def lifespan(_app):
         portal.workers.start()
+        portal.scheduler.start()
         try:
             yield
         finally:
+            await run_in_threadpool(portal.scheduler.stop)
             await run_in_threadpool(portal.workers.stop)
 
     event = "/events/{code:segment}"
@@ -95,6 +102,8 @@ def create_app(settings: Settings) -> Starlette:
         Route(f"{event}/smart-sessions/report", request_report, methods=["POST"]),
         Route(f"{event}/smart-sessions/requests/{{id:int}}", requested),
         Route(f"{event}/smart-sessions/requests/{{id:int}}/workbook", workbook),
+        Route(f"{event}/smart-sessions/subscriptions", subscribe, methods=["POST"]),
+        Route(f"{event}/smart-sessions/subscriptions/{{id:int}}/cancel", cancel, methods=["POST"]),
         Route("/download/{token}", download),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]

@@ -20,6 +20,7 @@ from smartsessions.pipeline.freshness import utc_text
 from smartsessions.portal.settings import Smtp, private_folder
 from smartsessions.report.window import Window
 
+MANAGE = "Manage or cancel this subscription"
 XLSX = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
@@ -40,6 +41,7 @@ class ReportMail:
     link_expires: datetime
     workbook: Path
     filename: str  # the attachment's name
+    manage: str | None = None  # a subscription's: the page to change or cancel it
 
 
 class SendFailed(Exception):
@@ -127,6 +129,8 @@ def _text(report: ReportMail, attach: bool, size: int) -> str:
         "",
         _availability(attach, size),
     ]
+    if report.manage:
+        lines += ["", f"{MANAGE}: {report.manage}"]
     return "\n".join(lines) + "\n"
 
 
@@ -142,8 +146,13 @@ def _html(report: ReportMail, attach: bool, size: int) -> str:
         f'<p><a href="{e(report.link)}">Download the workbook</a>'
         f" (for you only, until {e(_expiry(report))})</p>"
         f"<p>{e(_availability(attach, size))}</p>"
+        f"{_manage_html(report)}"
         "</body></html>"
     )
+
+
+def _manage_html(report: ReportMail) -> str:
+    return f'<p><a href="{html.escape(report.manage)}">{MANAGE}</a></p>' if report.manage else ""
 
 
 class Mailer:

@@ -35,6 +35,7 @@ class ReportRequest:
     workbook: Path | None
     summary: dict | None
     reused_from: int | None
+    subscription_id: int | None  # the subscription it was sent for, if any
 
     @classmethod
     def from_row(cls, row) -> "ReportRequest":
@@ -54,6 +55,7 @@ class ReportRequest:
             workbook=Path(row["workbook"]) if row["workbook"] else None,
             summary=json.loads(row["summary"]) if row["summary"] else None,
             reused_from=row["reused_from"],
+            subscription_id=row["subscription_id"],
         )
 
     @property
@@ -98,27 +100,14 @@ class Requests:
         """Queue a request, unless the person asked `per_hour` times in the last hour."""
         moment = now()
         with self.state.transaction() as con:
-            times = con.execute(
+            times = con.execute(  # a subscription's requests are the server's, not counted
                 "select requested_at from requests where account_id = ? and requested_at > ?"
-                " order by requested_at",
+                " and subscription_id is null order by requested_at",
                 [person.account_id, moment - HOUR],
             ).fetchall()
             if len(times) >= per_hour:
                 raise RateLimited(per_hour, times[len(times) - per_hour][0] + HOUR)
-            request_id = _next_request_number(con)
-            con.execute(
-                "insert into requests (request_id, account_id, email, event_id, window_from,"
-                " window_to, requested_at) values (?, ?, ?, ?, ?, ?, ?)",
-                [
-                    request_id,
-                    person.account_id,
-                    person.email,
-                    event_id,
-                    _day(window.start),
-                    _day(window.end),
-                    moment,
-                ],
-            )
+            request_id = add_request(con, person.account_id, person.email, event_id, window, moment)
         return request_id
 
     def get(self, request_id: int) -> ReportRequest | None:
@@ -149,15 +138,15 @@ class Requests:
             " where state in ('queued', 'running')"
         ).rowcount
 
-    def claim(self) -> ReportRequest | None:
-        """The oldest request due, now held by the calling worker."""
+    def claim(self, request_id: int | None = None) -> ReportRequest | None:
+        """The oldest request due (or this one, if due), now held by the calling worker."""
         moment = now()
         with self.state.transaction() as con:
             row = con.execute(
                 "select request_id from requests where state in ('queued', 'running')"
                 " and claimed = 0 and (next_try_at is null or next_try_at <= ?)"
-                " order by request_id limit 1",
-                [moment],
+                " and (? is null or request_id = ?) order by request_id limit 1",
+                [moment, request_id, request_id],
             ).fetchone()
             if row is None:
                 return None
@@ -228,6 +217,37 @@ class Requests:
             " send_attempts = coalesce(?, send_attempts) where request_id = ?",
             [state, reason, now(), attempts, request.request_id],
         )
+
+
+def add_request(
+    con,
+    account_id: int,
+    email: str,
+    event_id: str,
+    window: Window,
+    moment: float,
+    subscription: tuple[int, int] | None = None,
+) -> int:
+    """Queue a request in the caller's write transaction; its number. A subscription's names
+    the subscription and its due time (unique together)."""
+    request_id = _next_request_number(con)
+    subscription_id, due_at = subscription or (None, None)
+    con.execute(
+        "insert into requests (request_id, account_id, email, event_id, window_from, window_to,"
+        " requested_at, subscription_id, due_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            request_id,
+            account_id,
+            email,
+            event_id,
+            _day(window.start),
+            _day(window.end),
+            moment,
+            subscription_id,
+            due_at,
+        ],
+    )
+    return request_id
 
 
 def _next_request_number(con) -> int:

@@ -1,4 +1,5 @@
-"""`smartsessions serve`: the portal under uvicorn.
+"""`smartsessions serve`: the portal under uvicorn (and `subscriptions send-due`: what its
+scheduler sends, once, without it).
 
 The server's output names what it serves and where mail goes; it logs each request as method,
 path and status (uvicorn's own access log, which would show query strings and download links,
@@ -15,9 +16,11 @@ from starlette.applications import Starlette
 
 from smartsessions.errors import SmartSessionsError
 from smartsessions.pipeline.publish import require_published
-from smartsessions.portal.app import create_app
+from smartsessions.portal.app import Portal, create_app
 from smartsessions.portal.mail import Mailer
+from smartsessions.portal.requests import ReportRequest
 from smartsessions.portal.settings import Settings, with_secret_key
+from smartsessions.portal.state import now
 
 
 def prepare(db_path: Path, host: str, port: int) -> tuple[Starlette, list[str]]:
@@ -36,6 +39,15 @@ def prepare(db_path: Path, host: str, port: int) -> tuple[Starlette, list[str]]:
     if host in ("0.0.0.0", "::") and settings.base_url.startswith(f"http://{shown_host}"):
         lines.append("warning: set SMARTSESSIONS_BASE_URL: links in emails need the public address")
     return app, lines
+
+
+def send_due_once(db_path: Path) -> list[ReportRequest]:
+    """`subscriptions send-due`: queue the subscriptions due now and run their requests to the
+    end in this process, with the settings and the signing key `serve` would use."""
+    require_published(db_path)
+    settings, _key_line = with_secret_key(Settings.from_environ(db_path))
+    portal = Portal(settings)
+    return portal.workers.run_to_end(portal.subscriptions.send_due(now()))
 
 
 def run(app: Starlette, host: str, port: int) -> None:

@@ -64,11 +64,28 @@ create table if not exists counters (
     name text primary key,
     last integer not null
 );
+-- A person's report of one event app emailed on a schedule (subscriptions.py); numbers never
+-- given twice, since a request names its subscription.
+create table if not exists subscriptions (
+    subscription_id integer primary key autoincrement,
+    account_id integer not null references accounts on delete cascade,
+    event_id text not null,
+    weekday integer check (weekday between 0 and 6),  -- Monday 0; null: every day
+    local_time text not null,  -- HH:MM in the time zone below
+    timezone text not null,  -- the event app's, as it was when subscribed
+    dates text not null check (dates in ('day', 'week', 'all')),
+    created_at real not null
+);
 create index if not exists requests_by_person on requests (account_id, requested_at);
 create index if not exists requests_to_run on requests (state, claimed, next_try_at);
 create index if not exists requests_reusable
     on requests (event_id, window_from, window_to, published_at);
 """
+
+ADDED_REQUEST_COLUMNS = {
+    "subscription_id": "integer",  # the subscription it was sent for; null: asked by hand
+    "due_at": "integer",  # that subscription's due time, unix seconds
+}
 
 
 class State:
@@ -82,6 +99,20 @@ class State:
         if not path.exists():
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
         self.connection().executescript(SCHEMA)  # idempotent: `if not exists`
+        self._add_columns()
+
+    def _add_columns(self) -> None:
+        """Columns added since a state was made: a state of an older version keeps working."""
+        with self.transaction() as con:  # two servers starting at once add them once
+            have = {row["name"] for row in con.execute("pragma table_info(requests)")}
+            for column, kind in ADDED_REQUEST_COLUMNS.items():
+                if column not in have:
+                    con.execute(f"alter table requests add column {column} {kind}")
+            # one request per subscription and due time, whoever queues it
+            con.execute(
+                "create unique index if not exists requests_per_due"
+                " on requests (subscription_id, due_at)"
+            )
 
     def connection(self) -> sqlite3.Connection:
         con = getattr(self._local, "con", None)

@@ -19,6 +19,7 @@ from smartsessions.portal.catalog import Catalog
 from smartsessions.portal.links import Links
 from smartsessions.portal.mail import Mailer, ReportMail, SendFailed, compose
 from smartsessions.portal.requests import ReportRequest, Requests
+from smartsessions.portal.routes.page import report_url
 from smartsessions.portal.settings import Settings, private_folder
 from smartsessions.portal.state import now
 from smartsessions.report.export import ExportSummary, export_report
@@ -110,6 +111,26 @@ class Workers:
         self._threads = []
         self._exports.shutdown(wait=False, cancel_futures=True)
 
+    def run_to_end(self, request_ids: list[int]) -> list[ReportRequest]:
+        """Run these requests in this thread until each is sent or failed, waiting out the
+        pauses before retries (`subscriptions send-due`, with no server running)."""
+        private_folder(self.settings.reports_dir)
+        self._exports = self._process_pool()
+        try:
+            waiting = list(request_ids)
+            while waiting:
+                for request_id in waiting:
+                    request = self.requests.claim(request_id)
+                    if request is not None:
+                        self.run(request)
+                found = [self.requests.get(request_id) for request_id in waiting]
+                waiting = [r.request_id for r in found if r and r.state not in ("sent", "failed")]
+                if waiting:
+                    time.sleep(self._idle_seconds())
+        finally:
+            self._exports.shutdown(wait=True)
+        return [r for r in map(self.requests.get, request_ids) if r is not None]
+
     def _process_pool(self) -> ProcessPoolExecutor:
         # spawn: a fork of a process running threads may inherit a lock held by one of them
         spawn = multiprocessing.get_context("spawn")
@@ -198,6 +219,12 @@ class Workers:
             message = "the export stopped unexpectedly; ask for the report again"
             raise SmartSessionsError(message) from broken
 
+    def _manage_link(self, request: ReportRequest) -> str | None:
+        """A subscription's email links to the report page, where it is listed."""
+        if request.subscription_id is None:
+            return None
+        return f"{self.settings.base_url}{report_url(request.event_id)}#subscriptions"
+
     def _send(self, request: ReportRequest) -> None:
         link, claim = self.links.make(request.request_id, request.account_id)
         summary = request.summary
@@ -219,6 +246,7 @@ class Workers:
             link_expires=claim.expires,
             workbook=request.workbook,
             filename=request.download_name,
+            manage=self._manage_link(request),
         )
         message = compose(report, self.settings.mail_from, self.settings.attach_max_mb)
         attempts = request.send_attempts + 1

@@ -7,6 +7,7 @@ from starlette.responses import Response
 from smartsessions.portal.catalog import EventApp
 from smartsessions.portal.requests import RateLimited
 from smartsessions.portal.routes.page import Visit, event_url, page, see_other
+from smartsessions.portal.routes.subscriptions import listed
 from smartsessions.report.window import NotADate, Window, read_window
 
 
@@ -45,6 +46,7 @@ def _report_page(visit: Visit, app: EventApp, dates: Dates, status: int = 200, l
         dates=dates,
         recent=recent,
         limit=limit,
+        **listed(visit, app),
     )
 
 

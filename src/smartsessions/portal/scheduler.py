@@ -1,0 +1,86 @@
+"""The one scheduler thread of `serve`: it runs each job when due and sleeps until the next due
+time, at most a minute (so that a change made by another process, a subscription added by
+another server or a clock set right, is seen within a minute). A job is anything with
+`run(moment) -> float | None`: do what is due at the moment, and say when it is next due.
+Subscriptions are the first job; the portal's state is the only memory, so a restart or a
+second server on the same state neither repeats nor loses what is due (each job's storage
+decides once, see subscriptions.py)."""
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Protocol
+
+from smartsessions.portal.state import now
+
+log = logging.getLogger("smartsessions.portal")
+MAX_SLEEP = 60.0  # seconds
+STOP_WAIT = 5.0
+
+
+class Job(Protocol):
+    name: str
+
+    def run(self, moment: float) -> float | None: ...
+
+
+class SendSubscriptions:
+    """Queue the subscriptions due (their requests), and have the workers take them."""
+
+    name = "subscriptions"
+
+    def __init__(self, subscriptions, workers):
+        self.subscriptions = subscriptions
+        self.workers = workers
+
+    def run(self, moment: float) -> float | None:
+        made = self.subscriptions.send_due(moment)
+        if made:
+            log.info("subscriptions due: request(s) %s queued", ", ".join(map(str, made)))
+            self.workers.wake()
+        return self.subscriptions.next_due(moment)
+
+
+class Scheduler:
+    def __init__(self, jobs: list[Job], clock: Callable[[], float] = now):
+        self.jobs = jobs
+        self.clock = clock
+        self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
+        self._woken = threading.Event()
+
+    def tick(self, moment: float) -> float:
+        """Run every job due at the moment; when to tick next. A job that fails is logged and
+        tried again at the next tick: the others still run."""
+        soonest = moment + MAX_SLEEP
+        for job in self.jobs:
+            try:
+                due = job.run(moment)
+            except Exception:
+                log.exception("scheduled job %s failed", job.name)
+                continue
+            if due is not None:
+                soonest = min(soonest, due)
+        return soonest
+
+    def start(self) -> None:
+        self._stopping.clear()
+        self._thread = threading.Thread(target=self._loop, name="scheduler", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._woken.set()
+        if self._thread is not None:
+            self._thread.join(STOP_WAIT)
+        self._thread = None
+
+    def wake(self) -> None:
+        """Tick now: a job's next due time may have changed (a subscription was added)."""
+        self._woken.set()
+
+    def _loop(self) -> None:
+        while not self._stopping.is_set():
+            self._woken.clear()  # before the tick: a wake during it ticks again
+            due = self.tick(self.clock())
+            self._woken.wait(max(0.0, due - self.clock()))
