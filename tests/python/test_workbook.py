@@ -356,7 +356,8 @@ def test_each_chart_prints_whole_on_a_landscape_page_of_its_own(tmp_path):
         drawing,
     )
     emu = 9525  # a pixel
-    # from 10 pixels into column E of the page's first row to 10 pixels into its last row
+    # from 10 pixels into column E and 5 into the page's first row, to 15 into its last
     assert [tuple(int(value) for value in anchor) for anchor in anchors] == [
-        (4, 10 * emu, first, 0, 4, (10 + 895) * emu, first + 27, 10 * emu) for first in (1, 29, 57)
+        (4, 10 * emu, first, 5 * emu, 4, (10 + 895) * emu, first + 27, 15 * emu)
+        for first in (1, 29, 57)
     ]

@@ -114,5 +114,7 @@ def place_charts(sheet: Worksheet, charts: Sequence[Chart], pages: ChartPages) -
     sheet.set_h_pagebreaks([pages.row(position) for position in range(1, len(charts) + 1)])
     for position, chart in enumerate(charts):
         chart.set_size(pages.chart_size)
-        # set off from the data on the screen by the gap
-        sheet.insert_chart(pages.row(position), pages.column, chart, {"x_offset": CHART_GAP})
+        # set off from the data by the gap, and from the page's top and bottom edges by half of
+        # it (a chart's frame on the edge would print on the page before too)
+        offsets = {"x_offset": CHART_GAP, "y_offset": CHART_GAP // 2}
+        sheet.insert_chart(pages.row(position), pages.column, chart, offsets)
