@@ -116,7 +116,7 @@ def test_every_printed_page_names_its_tab_and_its_page(printed):
     for number, page in enumerate(pages, start=1):
         assert f"Page {number} of {len(pages)}" in page
     assert len(sizes) == len(pages)
-    assert {size for size in sizes} <= {(841.89, 595.304), (595.304, 841.89)}  # A4
+    assert set(sizes) <= {(841.89, 595.304), (595.304, 841.89)}  # A4
     assert len(list((RENDERED / "pages").glob("page-*.png"))) == len(pages)
 
 
