@@ -361,3 +361,40 @@ def test_each_chart_prints_whole_on_a_landscape_page_of_its_own(tmp_path):
         (4, 10 * emu, first, 5 * emu, 4, (10 + 895) * emu, first + 27, 15 * emu)
         for first in (1, 29, 57)
     ]
+
+
+def test_charts_print_on_the_sheet_of_their_rows_and_a_sheet_without_charts_is_fitted(tmp_path):
+    """Four rows a sheet: Hall A's rows fill the first sheet, Hall B's start the second (its
+    chart there, on the first page's rows), the third has no charted row: it prints as any
+    other tab (these columns fit a portrait page: 61 + 61 + 61 + 138 pixels, 240.75 points)."""
+    headers = [
+        ("Room name", "varchar"),
+        ("Total Users Join", "bigint"),
+        ("Total Unique User Join", "bigint"),
+        ("Start", "timestamp"),
+    ]
+    start = datetime(2026, 3, 29, 9, 0)
+    data = [
+        (room, 1, 1, start + n * timedelta(minutes=15), room != "Hall C")
+        for room, count in (("Hall A", 4), ("Hall B", 4), ("Hall C", 2))
+        for n in range(count)
+    ]
+    book = ReportWorkbook(tmp_path / "out.xlsx", max_rows=4)
+    chart = TimeChart(key_column=0, x_column=3, y_columns=(1, 2), y_title="Joins")
+    assert book.write_tab("Usage graph", headers, data, chart=chart).charts == 2
+    book.close()
+    saved = load_workbook(tmp_path / "out.xlsx")
+    assert saved.sheetnames == ["Usage graph", "Usage graph 2", "Usage graph 3"]
+    for sheet in saved["Usage graph"], saved["Usage graph 2"]:
+        assert [brk.id for brk in sheet.row_breaks.brk] == [29]  # one chart: 28 rows
+        assert [brk.id for brk in sheet.col_breaks.brk] == [4]
+        assert sheet.page_setup.orientation == "landscape"
+        assert not sheet.sheet_properties.pageSetUpPr.fitToPage
+    fitted = saved["Usage graph 3"]
+    assert (fitted.row_breaks.brk, fitted.col_breaks.brk) == ([], [])
+    assert fitted.page_setup.orientation == "portrait"
+    assert fitted.sheet_properties.pageSetUpPr.fitToPage
+    assert fitted.oddHeader.left.text == "&A"
+    with zipfile.ZipFile(tmp_path / "out.xlsx") as package:
+        drawings = sorted(n for n in package.namelist() if n.startswith("xl/drawings/drawing"))
+    assert drawings == ["xl/drawings/drawing1.xml", "xl/drawings/drawing2.xml"]
