@@ -112,11 +112,13 @@ def test_every_printed_page_names_its_tab_and_its_page(printed):
     the printed workbook; the tabs print in order, each on pages of its own; a PNG per page."""
     _, pages, sizes = printed
     tabs = [page.strip().splitlines()[0].strip() for page in pages]
-    assert [name for index, name in enumerate(tabs) if name not in tabs[:index]] == TABS
+    assert list(dict.fromkeys(tabs)) == TABS
+    assert tabs == sorted(tabs, key=TABS.index)  # a tab's pages together
     for number, page in enumerate(pages, start=1):
         assert f"Page {number} of {len(pages)}" in page
     assert len(sizes) == len(pages)
-    assert set(sizes) <= {(841.89, 595.304), (595.304, 841.89)}  # A4
+    # A4 (210 x 297 mm: 595.28 x 841.89 points), either way round
+    assert {(round(width), round(height)) for width, height in sizes} <= {(842, 595), (595, 842)}
     assert len(list((RENDERED / "pages").glob("page-*.png"))) == len(pages)
 
 
