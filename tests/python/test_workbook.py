@@ -2,7 +2,7 @@
 
 import re
 import zipfile
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from openpyxl import load_workbook
@@ -89,7 +89,11 @@ def test_widths_come_from_the_content_and_headers_wrap(tmp_path):
     assert sheet.row_dimensions[1].height == 4 * 15  # "Total / Unique / User / Join" in 7
 
 
-def test_every_tab_prints_landscape_one_page_wide_with_its_header(tmp_path):
+def test_every_sheet_prints_its_tab_name_and_page_numbers_on_a4(tmp_path):
+    """Continuation sheets and Report info too: the sheet's name top left, "Page N of M" at the
+    bottom, the header row on every page. These columns (8 + 8 + 13 + 19 characters: 61 + 61 +
+    96 + 138 = 356 pixels, 267 points) fit a portrait A4 page (494.48 points within the
+    margins), so they print portrait, one page wide, with gridlines."""
     book = ReportWorkbook(tmp_path / "out.xlsx", max_rows=3)
     book.write_tab("Tab", HEADERS, rows(5))
     book.write_info("Report info", [("Event name", "London Summit", "varchar")])
@@ -97,10 +101,17 @@ def test_every_tab_prints_landscape_one_page_wide_with_its_header(tmp_path):
     saved = load_workbook(tmp_path / "out.xlsx")
     assert saved.sheetnames == ["Tab", "Tab 2", "Report info"]
     for sheet in saved.worksheets:
-        assert sheet.page_setup.orientation == "landscape"
+        assert sheet.oddHeader.left.text == "&A"
+        assert sheet.oddFooter.center.text == "Page &P of &N"
+        assert sheet.print_title_rows == "$1:$1"
+        assert sheet.page_setup.paperSize == 9  # A4
+        margins = sheet.page_margins
+        assert (margins.left, margins.right, margins.top, margins.bottom) == (0.7, 0.7, 0.75, 0.75)
+    for sheet in saved["Tab"], saved["Tab 2"]:
+        assert sheet.page_setup.orientation == "portrait"
         assert (sheet.page_setup.fitToWidth or 1, sheet.page_setup.fitToHeight) == (1, 0)
         assert sheet.sheet_properties.pageSetUpPr.fitToPage
-        assert sheet.print_title_rows == "$1:$1"
+        assert sheet.print_options.gridLines
 
 
 def test_report_info_labels_are_never_cut(tmp_path):
@@ -157,8 +168,8 @@ def test_charts_sit_beside_the_data_on_a_time_axis_with_a_series_per_day(tmp_pat
     assert '<c:min val="46110.0"/>' in chart_xml and '<c:max val="46112.5"/>' in chart_xml
     assert '<c:majorUnit val="0.5"/>' in chart_xml
     assert 'formatCode="yyyy-mm-dd hh:mm"' in chart_xml and '<c:min val="0"/>' in chart_xml
-    # column F (from 0): one empty column after the data
-    assert "<xdr:from><xdr:col>5</xdr:col>" in drawing
+    # column E, right after the data, set off by 10 pixels (95,250 EMU)
+    assert "<xdr:from><xdr:col>4</xdr:col><xdr:colOff>95250</xdr:colOff>" in drawing
 
 
 def test_text_longer_than_a_cell_is_cut_with_an_ellipsis_and_counted(tmp_path):
@@ -296,3 +307,94 @@ def test_a_chart_leaves_out_the_rows_before_1900(tmp_path):
     assert "<c:v>Hall</c:v>" in chart_xml
     # 8 hours, so a label every hour: from 1900-01-01 00:00 (serial 1) to 09:00
     assert '<c:min val="1.0"/>' in chart_xml and '<c:max val="1.375"/>' in chart_xml
+
+
+def test_each_chart_prints_whole_on_a_landscape_page_of_its_own(tmp_path):
+    """Three charted rooms of 40 rows each. The header row ("Total Unique User Join" wraps to
+    4 lines of 15 points: 60) repeats on every page, so a landscape page within the margins
+    (A4's 595.28 points less 2 x 54: 487.28 high) holds (487.28 - 60) / 15 = 28.5, so 28 rows
+    of 15 points. The charts go in column E, right after the data, after a page break; each
+    starts on a page's first row (Excel's rows 2, 30, 58), with a page break below its 28 rows,
+    and is as large as the page leaves: the widest column within Letter's 691.2 points (921
+    pixels) is 130 characters (915 pixels), the chart 895 x 550 pixels (28 rows of 20 pixels,
+    less 10). The sheet prints at 100%, without gridlines (a fit to the page would ignore the
+    breaks)."""
+    headers = [
+        ("Room name", "varchar"),
+        ("Total Users Join", "bigint"),
+        ("Total Unique User Join", "bigint"),
+        ("Start", "timestamp"),
+    ]
+    start = datetime(2026, 3, 29, 9, 0)
+    data = [
+        (room, 1, 1, start + n * timedelta(minutes=15), True)
+        for room in ("Hall A", "Hall B", "Hall C")
+        for n in range(40)
+    ]
+    book = ReportWorkbook(tmp_path / "out.xlsx")
+    chart = TimeChart(key_column=0, x_column=3, y_columns=(1, 2), y_title="Joins")
+    assert book.write_tab("Usage graph", headers, data, chart=chart).charts == 3
+    book.close()
+    sheet = load_workbook(tmp_path / "out.xlsx")["Usage graph"]
+    assert sheet.row_dimensions[1].height == 60
+    assert [brk.id for brk in sheet.row_breaks.brk] == [29, 57, 85]  # below rows 29, 57, 85
+    assert [brk.id for brk in sheet.col_breaks.brk] == [4]  # before column E
+    assert sheet.page_setup.orientation == "landscape"
+    assert not sheet.sheet_properties.pageSetUpPr.fitToPage
+    assert sheet.page_setup.scale in (None, 100)
+    assert not sheet.print_options.gridLines
+    assert sheet.print_title_rows == "$1:$1"
+    # the stored width counts the 5 pixels of padding, 7 pixels a character
+    assert round(sheet.column_dimensions["E"].width * 7) == 915
+    with zipfile.ZipFile(tmp_path / "out.xlsx") as package:
+        drawing = package.read("xl/drawings/drawing1.xml").decode()
+    anchors = re.findall(
+        r"<xdr:from><xdr:col>(\d+)</xdr:col><xdr:colOff>(\d+)</xdr:colOff>"
+        r"<xdr:row>(\d+)</xdr:row><xdr:rowOff>(\d+)</xdr:rowOff></xdr:from>"
+        r"<xdr:to><xdr:col>(\d+)</xdr:col><xdr:colOff>(\d+)</xdr:colOff>"
+        r"<xdr:row>(\d+)</xdr:row><xdr:rowOff>(\d+)</xdr:rowOff></xdr:to>",
+        drawing,
+    )
+    emu = 9525  # a pixel
+    # from 10 pixels into column E and 5 into the page's first row, to 15 into its last
+    assert [tuple(int(value) for value in anchor) for anchor in anchors] == [
+        (4, 10 * emu, first, 5 * emu, 4, (10 + 895) * emu, first + 27, 15 * emu)
+        for first in (1, 29, 57)
+    ]
+
+
+def test_charts_print_on_the_sheet_of_their_rows_and_a_sheet_without_charts_is_fitted(tmp_path):
+    """Four rows a sheet: Hall A's rows fill the first sheet, Hall B's start the second (its
+    chart there, on the first page's rows), the third has no charted row: it prints as any
+    other tab (these columns fit a portrait page: 61 + 61 + 61 + 138 pixels, 240.75 points)."""
+    headers = [
+        ("Room name", "varchar"),
+        ("Total Users Join", "bigint"),
+        ("Total Unique User Join", "bigint"),
+        ("Start", "timestamp"),
+    ]
+    start = datetime(2026, 3, 29, 9, 0)
+    data = [
+        (room, 1, 1, start + n * timedelta(minutes=15), room != "Hall C")
+        for room, count in (("Hall A", 4), ("Hall B", 4), ("Hall C", 2))
+        for n in range(count)
+    ]
+    book = ReportWorkbook(tmp_path / "out.xlsx", max_rows=4)
+    chart = TimeChart(key_column=0, x_column=3, y_columns=(1, 2), y_title="Joins")
+    assert book.write_tab("Usage graph", headers, data, chart=chart).charts == 2
+    book.close()
+    saved = load_workbook(tmp_path / "out.xlsx")
+    assert saved.sheetnames == ["Usage graph", "Usage graph 2", "Usage graph 3"]
+    for sheet in saved["Usage graph"], saved["Usage graph 2"]:
+        assert [brk.id for brk in sheet.row_breaks.brk] == [29]  # one chart: 28 rows
+        assert [brk.id for brk in sheet.col_breaks.brk] == [4]
+        assert sheet.page_setup.orientation == "landscape"
+        assert not sheet.sheet_properties.pageSetUpPr.fitToPage
+    fitted = saved["Usage graph 3"]
+    assert (fitted.row_breaks.brk, fitted.col_breaks.brk) == ([], [])
+    assert fitted.page_setup.orientation == "portrait"
+    assert fitted.sheet_properties.pageSetUpPr.fitToPage
+    assert fitted.oddHeader.left.text == "&A"
+    with zipfile.ZipFile(tmp_path / "out.xlsx") as package:
+        drawings = sorted(n for n in package.namelist() if n.startswith("xl/drawings/drawing"))
+    assert drawings == ["xl/drawings/drawing1.xml", "xl/drawings/drawing2.xml"]

@@ -1,17 +1,16 @@
-"""The report's charts: a line chart per key of a tab (a room), beside its rows."""
+"""The report's charts: a line chart per key of a tab (a room), for the sheet its rows are on
+(where each goes on the sheet is the print layout's: `printing.py`)."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from xlsxwriter.chart import Chart
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from smartsessions.report.cells import DAY, EXCEL_FIRST_YEAR, NUMBER_FORMATS, excel_days
 
-# Charts: one per charted key (a room), stacked beside the data.
-CHART_SIZE = {"width": 760, "height": 340}  # pixels
-CHART_ROWS = 18  # rows of 20 pixels each chart takes, with a gap
 CHART_LABELS = 8  # about this many labels on the time axis, so that they never overlap
 TIME_STEPS = [
     timedelta(minutes=m) for m in (15, 30, 60, 120, 180, 360, 720, 1440, 2880, 10080, 40320)
@@ -49,15 +48,11 @@ class ChartedKey:
     last_x: datetime
 
 
-def add_time_charts(
-    book: Workbook,
-    chart: TimeChart,
-    headers: Sequence[tuple[str, str]],
-    keys: Iterable[ChartedKey],
-) -> None:
-    """A line chart per charted key, stacked beside the data of the sheet its rows are on."""
-    placed: dict[str, int] = {}  # charts already on each sheet
-    beside = len(headers) + 1  # one empty column after the data
+def time_charts(
+    book: Workbook, chart: TimeChart, keys: Iterable[ChartedKey]
+) -> dict[Worksheet, list[Chart]]:
+    """A line chart per charted key, by the sheet its rows are on, in the keys' order."""
+    charts: dict[Worksheet, list[Chart]] = {}
     for key in keys:
         sheet = key.sheet
         line = book.add_chart({"type": "scatter", "subtype": "straight_with_markers"})
@@ -105,10 +100,8 @@ def add_time_charts(
         series = len(key.segments) * len(chart.y_columns)
         shown = len(chart.y_columns)
         line.set_legend({"position": "bottom", "delete_series": list(range(shown, series))})
-        line.set_size(CHART_SIZE)
-        position = placed.get(sheet.name, 0)
-        placed[sheet.name] = position + 1
-        sheet.insert_chart(position * CHART_ROWS, beside, line)
+        charts.setdefault(sheet, []).append(line)
+    return charts
 
 
 def note_charted_row(

@@ -1,4 +1,5 @@
-"""Writing the report workbook: rows streamed into typed cells, long tabs continued, charts.
+"""Writing the report workbook: rows streamed into typed cells, long tabs continued, charts,
+and each sheet's print set-up (`printing.py`).
 
 XlsxWriter's constant-memory mode writes each row out as soon as the next one starts, so
 memory stays flat however many rows a tab has. The writer formats, it never computes: every
@@ -25,7 +26,8 @@ from smartsessions.report.cells import (
     excel_days,
     utf16_units,
 )
-from smartsessions.report.charts import ChartedKey, TimeChart, add_time_charts, note_charted_row
+from smartsessions.report.charts import ChartedKey, TimeChart, note_charted_row, time_charts
+from smartsessions.report.printing import chart_pages, place_charts, set_up_page
 
 EXCEL_MAX_DATA_ROWS = 1_048_575  # Excel's 1,048,576 rows, less the header
 SHEET_NAME_LIMIT = 31
@@ -55,6 +57,15 @@ class _Layout:
     headers: Sequence[tuple[str, str]]
     widths: list[float]
     formats: list = field(default_factory=list)
+
+    @property
+    def header_points(self) -> float:
+        """The header row's height: as many lines as its longest wrapped header needs."""
+        lines = [
+            len(textwrap.wrap(header, max(int(width) - 1, 1)))
+            for (header, _), width in zip(self.headers, self.widths, strict=True)
+        ]
+        return HEADER_LINE_POINTS * max(lines, default=1)
 
 
 class ReportWorkbook:
@@ -124,11 +135,13 @@ class ReportWorkbook:
         if not sheets:  # an empty tab still has its header
             sheets.append(self._new_sheet(name, layout))
             written = 0
+        charts = time_charts(self.book, chart, charted.values()) if chart else {}
         for index, sheet in enumerate(sheets):
             data_rows = written if index == len(sheets) - 1 else self.max_rows
             sheet.autofilter(0, 0, data_rows, width - 1)
-        if chart:
-            add_time_charts(self.book, chart, headers, charted.values())
+            set_up_page(sheet, layout.widths, charted=sheet in charts)
+        for sheet, sheet_charts in charts.items():
+            place_charts(sheet, sheet_charts, chart_pages(width, layout.header_points))
         return WrittenTab(sheets, count, len(charted))
 
     def write_info(self, name: str, items: Sequence[tuple[str, object, str]]) -> None:
@@ -144,6 +157,7 @@ class ReportWorkbook:
             self._write_cell(sheet, row, 0, item, None)
             self._write_cell(sheet, row, 1, value, self.number_formats.get(value_type))
         sheet.autofilter(0, 0, len(items), 1)
+        set_up_page(sheet, widths)
 
     def _write_cell(self, sheet: Worksheet, row: int, column: int, value, cell_format) -> None:
         """One value as a typed cell: text as text (cut, and counted, when longer than a cell
@@ -171,18 +185,12 @@ class ReportWorkbook:
     def _new_sheet(self, name: str, layout: _Layout) -> Worksheet:
         sheet = self.book.add_worksheet(name)
         sheet.freeze_panes(1, 0)
-        # Printed: landscape, one page wide, the header on every page.
-        sheet.set_landscape()
-        sheet.fit_to_pages(1, 0)
-        sheet.repeat_rows(0)
-        lines = 1
         for column, ((header, _), width) in enumerate(
             zip(layout.headers, layout.widths, strict=True)
         ):
             sheet.set_column(column, column, width)
             sheet.write_string(0, column, header, self.header_format)
-            lines = max(lines, len(textwrap.wrap(header, max(int(width) - 1, 1))))
-        sheet.set_row(0, HEADER_LINE_POINTS * lines)
+        sheet.set_row(0, layout.header_points)
         return sheet
 
 
