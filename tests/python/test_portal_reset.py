@@ -8,6 +8,7 @@ target/portal-screenshots-reset/."""
 import logging
 import re
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -175,7 +176,7 @@ def test_the_link_works_once_and_logs_the_person_in(app, settings, smtp, caplog)
         link = reset_link(smtp, email)
         form = client.get(path_of(link))
         assert form.status_code == 200
-        assert "<h1>New password</h1>" in form.text
+        assert "<h1>Set a new password</h1>" in form.text
         assert f'<strong class="address">{email}</strong>' in form.text
         done = set_password(client, link, NEW_PASSWORD, NEW_PASSWORD)
     assert (done.status_code, done.headers["location"]) == (303, "/password/changed")
@@ -209,6 +210,26 @@ def test_a_link_posted_twice_sets_the_password_once(app, settings, smtp):
     ]
     assert [answer.status_code for answer in posted] == [200, 410]  # 200: /password/changed
     assert "This link has been used already" in posted[1].text
+
+
+def test_the_message_says_until_when_the_link_works(app, settings, smtp):
+    email = person(settings, "message@example.com")
+    ask_link(TestClient(app), email)
+    link = reset_link(smtp, email)
+    (message,) = mails_to(smtp, email)
+    asked_at = State(settings.app_db).one(
+        "select asked_at from password_resets where email = ?", [email]
+    )[0]
+    until = datetime.fromtimestamp(int(asked_at) + 3600, UTC)
+    text = message.get_body(("plain",)).get_content().replace("\r\n", "\n")  # as sent by SMTP
+    assert text == (
+        f"Someone, probably you, asked for a new password for {email} on the Smart Sessions"
+        " portal.\n\n"
+        f"Set a new password:\n{link}\n"
+        f"The link works once, until {until:%Y-%m-%d %H:%M} UTC.\n\n"
+        "If you did not ask, ignore this message: your password stays as it is.\n"
+    )
+    assert f'<a href="{link}">Set a new password</a>' in message.get_body(("html",)).get_content()
 
 
 def test_the_link_expires_after_an_hour(app, settings, smtp, clock):
@@ -335,7 +356,7 @@ def test_a_person_resets_the_password_from_the_log_in_page(browser, portal, smtp
     screenshot(browser, "02-forgot-answer")
 
     browser.get(reset_link(smtp, email))
-    assert heading(browser) == "New password"
+    assert heading(browser) == "Set a new password"
     screenshot(browser, "03-new-password")
     labelled(browser, "New password").send_keys(NEW_PASSWORD)
     labelled(browser, "The same again").send_keys("something else entirely")

@@ -73,7 +73,7 @@ def _form(visit: Visit, holder: Credentials, token: str, errors=None) -> Respons
     return visit.page(
         "reset.html",
         400 if errors else 200,
-        title="New password",
+        title="Set a new password",
         email=holder.email,
         token=token,
         errors=errors,
