@@ -20,6 +20,7 @@ from portal_kit import (
     csrf_of,
     log_in,
     post_form,
+    read_eml,
     settings_for,
     wait_until,
 )
@@ -146,13 +147,19 @@ def test_the_same_answer_for_a_known_and_an_unknown_address(app, settings, smtp)
 
 def test_the_page_only_records_the_ask(portal_db, tmp_path):
     """Without the sender running (no lifespan), both answers are given and both asks wait,
-    unanswered: the page's work does not depend on whether an account has the address."""
+    unanswered: the page's work does not depend on whether an account has the address. A
+    server started later answers them; with no SMTP host the message goes to the outbox."""
     settings = settings_for(portal_db, tmp_path)
-    known = person(settings, "waiting@example.com")
+    known, unknown = person(settings, "waiting@example.com"), "nobody@example.com"
     client = TestClient(create_app(settings))
-    for email in (known, "nobody@example.com"):
+    for email in (known, unknown):
         assert ask_link(client, email).status_code == 200
         assert asks(settings, email) == ["queued"]
+    with TestClient(create_app(settings)):
+        assert answered(settings, known, 1) == ["sent"]
+        assert answered(settings, unknown, 1) == ["no account"]
+    assert [path.name for path in settings.outbox.iterdir()] == ["password-reset-1.eml"]
+    assert read_eml(settings.outbox / "password-reset-1.eml")["To"] == known
 
 
 def test_an_address_that_is_not_one_is_shown_beside_the_field(app, settings):
