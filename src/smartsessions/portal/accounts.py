@@ -40,6 +40,15 @@ class Account:
         return line
 
 
+@dataclass(frozen=True)
+class Credentials:
+    """An account as a password reset reads it: the hash changes with every new password."""
+
+    account_id: int
+    email: str
+    password_hash: str
+
+
 def normal_email(email: str) -> str:
     email = email.strip().lower()
     if len(email) > 254 or not EMAIL.fullmatch(email):
@@ -83,15 +92,35 @@ class Accounts:
     def set_password(self, email: str, password: str) -> Account:
         """A new password: the account is unlocked and every session of it ends."""
         account = self.get(email)
+        self._new_password(account.account_id, password)
+        return self.get(email)
+
+    def reset_password(self, holder: Credentials, password: str) -> bool:
+        """A new password as `set_password` sets it, only while the account's password hash is
+        still the one read in `holder` (a reset link's, which thus works once): False if not."""
+        return self._new_password(holder.account_id, password, holder.password_hash)
+
+    def _new_password(self, account_id: int, password: str, was: str | None = None) -> bool:
         password_hash = HASHER.hash(check_password(password))
         with self.state.transaction() as con:
-            con.execute(
+            changed = con.execute(
                 "update accounts set password_hash = ?, failed_logins = 0, locked_until = null"
-                " where account_id = ?",
-                [password_hash, account.account_id],
-            )
-            con.execute("delete from sessions where account_id = ?", [account.account_id])
-        return self.get(email)
+                " where account_id = ? and (? is null or password_hash = ?)",
+                [password_hash, account_id, was, was],
+            ).rowcount
+            if changed:
+                con.execute("delete from sessions where account_id = ?", [account_id])
+        return bool(changed)
+
+    def credentials(
+        self, email: str | None = None, account_id: int | None = None
+    ) -> Credentials | None:
+        """The account with this email (or id) and its password hash; None when there is none."""
+        column, value = ("account_id", account_id) if email is None else ("email", email)
+        row = self.state.one(
+            f"select account_id, email, password_hash from accounts where {column} = ?", [value]
+        )
+        return Credentials(*row) if row else None
 
     def grant(self, email: str, code: str) -> Account:
         account = self.get(email)

@@ -22,11 +22,13 @@ from smartsessions.portal.catalog import Catalog
 from smartsessions.portal.links import Links
 from smartsessions.portal.middleware import Guard, Segments
 from smartsessions.portal.requests import Requests
+from smartsessions.portal.reset import Resets
 from smartsessions.portal.routes.downloads import download, workbook
 from smartsessions.portal.routes.events import event_app, event_form, go, home, smart_sessions
 from smartsessions.portal.routes.login import log_in, log_in_form, log_out
 from smartsessions.portal.routes.page import Visit, event_url, page
 from smartsessions.portal.routes.report import report_form, request_report, requested
+from smartsessions.portal.routes.reset import changed, forgot, forgot_form, reset, reset_form
 from smartsessions.portal.routes.subscriptions import cancel, subscribe
 from smartsessions.portal.scheduler import Scheduler, SendSubscriptions
 from smartsessions.portal.sessions import Sessions
@@ -54,6 +56,7 @@ class Portal:
         self.workers = Workers(settings, self.requests, self.catalog, self.links)
         self.subscriptions = Subscriptions(self.state)
         self.scheduler = Scheduler([SendSubscriptions(self.subscriptions, self.workers)])
+        self.resets = Resets(settings, self.state, self.accounts)
         self.templates = Environment(
             loader=FileSystemLoader(HERE / "templates"),
             autoescape=True,
@@ -82,9 +85,11 @@ def create_app(settings: Settings) -> Starlette:
     async def lifespan(_app):
         portal.workers.start()
         portal.scheduler.start()
+        portal.resets.start()
         try:
             yield
         finally:
+            await run_in_threadpool(portal.resets.stop)
             await run_in_threadpool(portal.scheduler.stop)
             await run_in_threadpool(portal.workers.stop)
 
@@ -94,6 +99,11 @@ def create_app(settings: Settings) -> Starlette:
         Route("/login", log_in_form, methods=["GET"]),
         Route("/login", log_in, methods=["POST"]),
         Route("/logout", log_out, methods=["POST"]),
+        Route("/password/forgot", forgot_form, methods=["GET"]),
+        Route("/password/forgot", forgot, methods=["POST"]),
+        Route("/password/reset", reset_form, methods=["GET"]),
+        Route("/password/reset", reset, methods=["POST"]),
+        Route("/password/changed", changed),
         Route("/events", event_form, methods=["GET"]),
         Route("/events", go, methods=["POST"]),
         Route(event, event_app),

@@ -60,14 +60,20 @@ def subject(event_id: str, window: Window) -> str:
     return header_text(f"Smart Sessions report — {event_id} — {window.describe()}")
 
 
-def compose(report: ReportMail, mail_from: str, attach_max_mb: float) -> EmailMessage:
+def headed(subject_text: str, mail_from: str, to: str) -> EmailMessage:
+    """A message with its headers, each cleared of line breaks, and no body yet."""
     message = EmailMessage()
-    message["Subject"] = subject(report.event_id, report.window)
+    message["Subject"] = header_text(subject_text)
     message["From"] = header_text(mail_from)
-    message["To"] = header_text(report.to)
+    message["To"] = header_text(to)
     message["Date"] = format_datetime(datetime.now(UTC))
     domain = parseaddr(header_text(mail_from))[1].rpartition("@")[2] or "smartsessions.invalid"
     message["Message-ID"] = make_msgid("smartsessions", domain=domain)
+    return message
+
+
+def compose(report: ReportMail, mail_from: str, attach_max_mb: float) -> EmailMessage:
+    message = headed(subject(report.event_id, report.window), mail_from, report.to)
     size = report.workbook.stat().st_size
     attach = _fits(size, attach_max_mb)
     message.set_content(_text(report, attach, size))

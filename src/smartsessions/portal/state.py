@@ -36,6 +36,15 @@ create table if not exists sessions (
     created_at real not null,
     expires_at real not null
 );
+-- Password reset asks (reset.py), kept one hour: the rate limit per address counts them.
+create table if not exists password_resets (
+    reset_id integer primary key,
+    email text not null,  -- as typed (normalised), whether or not an account has it
+    asked_at real not null,
+    state text not null default 'queued'
+        check (state in ('queued', 'sending', 'sent', 'no account', 'failed', 'too late'))
+);
+create index if not exists password_resets_by_email on password_resets (email, asked_at);
 create table if not exists requests (
     request_id integer primary key,  -- given by `counters`, never twice
     account_id integer not null references accounts on delete cascade,
