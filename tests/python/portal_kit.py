@@ -90,6 +90,16 @@ def log_in(client, email: str, password: str = PASSWORD, next_page: str = "/even
     return post_form(client, "/login", email=email, password=password, next=next_page)
 
 
+def client_of(app, email: str | None = None):
+    """A test client of the app, logged in as `email` when given."""
+    from starlette.testclient import TestClient
+
+    client = TestClient(app)
+    if email:
+        assert log_in(client, email).status_code == 303
+    return client
+
+
 def request_report(client, code: str, start: str, end: str):
     page = f"/events/{quote(code, safe='')}/smart-sessions/report"
     return post_form(client, page, **{"from": start, "to": end})

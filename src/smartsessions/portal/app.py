@@ -20,6 +20,7 @@ from smartsessions.errors import SmartSessionsError
 from smartsessions.portal.accounts import Accounts
 from smartsessions.portal.catalog import Catalog
 from smartsessions.portal.links import Links
+from smartsessions.portal.local_time import local_text
 from smartsessions.portal.middleware import Guard, Segments
 from smartsessions.portal.requests import Requests
 from smartsessions.portal.routes.downloads import download, workbook
@@ -55,7 +56,7 @@ class Portal:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        self.templates.filters["utc"] = lambda moment: f"{moment:%Y-%m-%d %H:%M} UTC"
+        self.templates.filters["local"] = local_text
         self.templates.globals["event_url"] = event_url
 
 

@@ -17,6 +17,7 @@ from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
 
 from smartsessions.pipeline.freshness import utc_text
+from smartsessions.portal.local_time import local_text
 from smartsessions.portal.settings import Smtp, private_folder
 from smartsessions.report.window import Window
 
@@ -40,6 +41,7 @@ class ReportMail:
     link_expires: datetime
     workbook: Path
     filename: str  # the attachment's name
+    has_activity: bool = True  # False: the window holds no counted activity (catalog.py)
 
 
 class SendFailed(Exception):
@@ -54,13 +56,17 @@ def header_text(text: str) -> str:
     return " ".join("".join(c if c.isprintable() else " " for c in text).split())
 
 
-def subject(event_id: str, window: Window) -> str:
-    return header_text(f"Smart Sessions report — {event_id} — {window.describe()}")
+NO_ACTIVITY = "No activity in this window"  # the first line of such a report's email
+
+
+def subject(event_id: str, window: Window, has_activity: bool = True) -> str:
+    ending = "" if has_activity else " — no activity"
+    return header_text(f"Smart Sessions report — {event_id} — {window.describe()}{ending}")
 
 
 def compose(report: ReportMail, mail_from: str, attach_max_mb: float) -> EmailMessage:
     message = EmailMessage()
-    message["Subject"] = subject(report.event_id, report.window)
+    message["Subject"] = subject(report.event_id, report.window, report.has_activity)
     message["From"] = header_text(mail_from)
     message["To"] = header_text(report.to)
     message["Date"] = format_datetime(datetime.now(UTC))
@@ -110,11 +116,16 @@ def _availability(attach: bool, size: int) -> str:
 
 
 def _expiry(report: ReportMail) -> str:
-    return f"{report.link_expires:%Y-%m-%d %H:%M} UTC"
+    return local_text(report.link_expires, report.timezone)
+
+
+def _opening(report: ReportMail) -> list[str]:
+    ready = "Your Smart Sessions report is ready."
+    return [ready] if report.has_activity else [NO_ACTIVITY, ready]
 
 
 def _text(report: ReportMail, attach: bool, size: int) -> str:
-    lines = ["Your Smart Sessions report is ready.", ""]
+    lines = [*_opening(report), ""]
     lines += [f"{label}: {value}" for label, value in _facts(report)]
     lines.append("")
     lines += [f"{tab}: {count} rows" for tab, count in report.rows.items()]
@@ -134,10 +145,11 @@ def _html(report: ReportMail, attach: bool, size: int) -> str:
     e = html.escape
     facts = "".join(f"<li>{e(label)}: {e(value)}</li>" for label, value in _facts(report))
     rows = "".join(f"<li>{e(tab)}: {count} rows</li>" for tab, count in report.rows.items())
+    opening = "".join(f"<p>{e(line)}</p>" for line in _opening(report))
     as_of = "".join(f"<p>{e(line)}</p>" for line in _as_of(report))
     return (
         "<!doctype html><html><body>"
-        "<p>Your Smart Sessions report is ready.</p>"
+        f"{opening}"
         f"<ul>{facts}</ul><ul>{rows}</ul>{as_of}"
         f'<p><a href="{e(report.link)}">Download the workbook</a>'
         f" (for you only, until {e(_expiry(report))})</p>"
