@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader
+from markupsafe import Markup
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
@@ -57,6 +58,8 @@ class Portal:
             lstrip_blocks=True,
         )
         self.templates.filters["local"] = local_text
+        # a date kept on one line: browsers break lines after its hyphens
+        self.templates.filters["day"] = lambda day: Markup('<span class="nowrap">%s</span>') % day
         self.templates.globals["event_url"] = event_url
 
 
