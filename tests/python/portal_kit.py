@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from aiosmtpd.controller import Controller
+from starlette.testclient import TestClient
 
 from smartsessions.landing.load import load_delivery
 from smartsessions.pipeline.build import run_build
@@ -92,8 +93,6 @@ def log_in(client, email: str, password: str = PASSWORD, next_page: str = "/even
 
 def client_of(app, email: str | None = None):
     """A test client of the app, logged in as `email` when given."""
-    from starlette.testclient import TestClient
-
     client = TestClient(app)
     if email:
         assert log_in(client, email).status_code == 303
