@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from aiosmtpd.controller import Controller
+from starlette.testclient import TestClient
 
 from smartsessions.landing.load import load_delivery
 from smartsessions.pipeline.build import run_build
@@ -88,6 +89,14 @@ def post_form(client, page: str, action: str | None = None, **fields):
 
 def log_in(client, email: str, password: str = PASSWORD, next_page: str = "/events"):
     return post_form(client, "/login", email=email, password=password, next=next_page)
+
+
+def client_of(app, email: str | None = None):
+    """A test client of the app, logged in as `email` when given."""
+    client = TestClient(app)
+    if email:
+        assert log_in(client, email).status_code == 303
+    return client
 
 
 def request_report(client, code: str, start: str, end: str):

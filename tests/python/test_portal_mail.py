@@ -94,7 +94,8 @@ def test_the_report_arrives_with_its_link_and_workbook(portal_db, tmp_path):
         link = link_in(message)
         assert link.startswith("http://testserver/download/")
         assert f'href="{link}"' in html
-        downloaded = ann.get(link.removeprefix(settings.base_url))
+        opened = ann.get(link.removeprefix(settings.base_url))  # the page that starts it
+        downloaded = ann.get(f"{opened.url.path}/workbook")
         assert downloaded.status_code == 200 and downloaded.content == workbook
 
 
@@ -242,7 +243,7 @@ def test_the_message_as_written(tmp_path):
         "Data as of: 2026-03-31 06:05 UTC\n"
         "Built: 2026-03-31 06:07 UTC\n"
         "\n"
-        "Download (for you only, until 2026-04-07 06:08 UTC):\n"
+        "Download (for you only, until 2026-04-07 07:08 Europe/London):\n"
         "https://reports.example.com/download/abc.def\n"
         "\n"
         "The workbook is attached, and available by the link.\n"

@@ -16,6 +16,7 @@ from portal_kit import (
     PASSWORD,
     accounts,
     add_people,
+    client_of,
     csrf_of,
     finished,
     link_in,
@@ -70,13 +71,6 @@ def app(settings):
     app = create_app(settings)
     with TestClient(app):  # the lifespan: the workers run for the whole module
         yield app
-
-
-def client_of(app, email: str | None = None) -> TestClient:
-    client = TestClient(app)
-    if email:
-        assert log_in(client, email).status_code == 303
-    return client
 
 
 @pytest.fixture
@@ -352,7 +346,11 @@ def test_a_link_opened_logged_out_asks_for_the_log_in_then_downloads(app, ann, s
     assert asked.headers["location"] == f"/login?next={quote(path, '')}"
     logged_in = log_in(visitor, ANN, next_page=path)
     assert logged_in.headers["location"] == path
-    workbook = visitor.get(path)
+    # the link opens the request's page, which starts the download (test_portal_guidance.py)
+    page = f"/events/LDN26/smart-sessions/requests/{request_id}"
+    opened = visitor.get(path, follow_redirects=False)
+    assert (opened.status_code, opened.headers["location"]) == (303, f"{page}?download")
+    workbook = visitor.get(f"{page}/workbook")
     assert workbook.status_code == 200 and workbook.content[:2] == b"PK"
 
 

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader
+from markupsafe import Markup
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
@@ -20,6 +21,7 @@ from smartsessions.errors import SmartSessionsError
 from smartsessions.portal.accounts import Accounts
 from smartsessions.portal.catalog import Catalog
 from smartsessions.portal.links import Links
+from smartsessions.portal.local_time import local_text
 from smartsessions.portal.middleware import Guard, Segments
 from smartsessions.portal.requests import Requests
 from smartsessions.portal.reset import Resets
@@ -63,7 +65,9 @@ class Portal:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        self.templates.filters["utc"] = lambda moment: f"{moment:%Y-%m-%d %H:%M} UTC"
+        self.templates.filters["local"] = local_text
+        # a date kept on one line: browsers break lines after its hyphens
+        self.templates.filters["day"] = lambda day: Markup('<span class="nowrap">%s</span>') % day
         self.templates.globals["event_url"] = event_url
 
 

@@ -19,6 +19,7 @@ from smartsessions.database import connect
 from smartsessions.errors import SmartSessionsError
 from smartsessions.pipeline.publish import require_published
 from smartsessions.report.event_codes import UnknownCode, lookup_code
+from smartsessions.report.window import Window
 from smartsessions.sql import literal
 
 
@@ -29,6 +30,16 @@ class EventApp:
     timezone: str  # the IANA name
     first_activity: date | None  # local dates of its first and last counted activity
     last_activity: date | None
+
+    def has_activity(self, window: Window) -> bool:
+        """Whether the window meets the mart's first to last activity date: a window outside
+        them holds no counted activity (report-sheets.md: in the report when its local date
+        is in the window). A day without activity between them is not known here."""
+        if self.first_activity is None or self.last_activity is None:
+            return False
+        after_start = window.end is None or window.end >= self.first_activity
+        before_end = window.start is None or window.start <= self.last_activity
+        return after_start and before_end
 
 
 class Catalog:

@@ -17,6 +17,7 @@ from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
 
 from smartsessions.pipeline.freshness import utc_text
+from smartsessions.portal.local_time import local_text
 from smartsessions.portal.settings import Smtp, private_folder
 from smartsessions.report.window import Window
 
@@ -42,6 +43,7 @@ class ReportMail:
     workbook: Path
     filename: str  # the attachment's name
     manage: str | None = None  # a subscription's: the page to change or cancel it
+    has_activity: bool = True  # False: the window holds no counted activity (catalog.py)
 
 
 class SendFailed(Exception):
@@ -56,8 +58,12 @@ def header_text(text: str) -> str:
     return " ".join("".join(c if c.isprintable() else " " for c in text).split())
 
 
-def subject(event_id: str, window: Window) -> str:
-    return header_text(f"Smart Sessions report — {event_id} — {window.describe()}")
+NO_ACTIVITY = "No activity in this window"  # the first line of such a report's email
+
+
+def subject(event_id: str, window: Window, has_activity: bool = True) -> str:
+    ending = "" if has_activity else " — no activity"
+    return header_text(f"Smart Sessions report — {event_id} — {window.describe()}{ending}")
 
 
 def headed(subject_text: str, mail_from: str, to: str) -> EmailMessage:
@@ -73,7 +79,9 @@ def headed(subject_text: str, mail_from: str, to: str) -> EmailMessage:
 
 
 def compose(report: ReportMail, mail_from: str, attach_max_mb: float) -> EmailMessage:
-    message = headed(subject(report.event_id, report.window), mail_from, report.to)
+    message = headed(
+        subject(report.event_id, report.window, report.has_activity), mail_from, report.to
+    )
     size = report.workbook.stat().st_size
     attach = _fits(size, attach_max_mb)
     message.set_content(_text(report, attach, size))
@@ -118,11 +126,16 @@ def _availability(attach: bool, size: int) -> str:
 
 
 def _expiry(report: ReportMail) -> str:
-    return f"{report.link_expires:%Y-%m-%d %H:%M} UTC"
+    return local_text(report.link_expires, report.timezone)
+
+
+def _opening(report: ReportMail) -> list[str]:
+    ready = "Your Smart Sessions report is ready."
+    return [ready] if report.has_activity else [NO_ACTIVITY, ready]
 
 
 def _text(report: ReportMail, attach: bool, size: int) -> str:
-    lines = ["Your Smart Sessions report is ready.", ""]
+    lines = [*_opening(report), ""]
     lines += [f"{label}: {value}" for label, value in _facts(report)]
     lines.append("")
     lines += [f"{tab}: {count} rows" for tab, count in report.rows.items()]
@@ -144,10 +157,11 @@ def _html(report: ReportMail, attach: bool, size: int) -> str:
     e = html.escape
     facts = "".join(f"<li>{e(label)}: {e(value)}</li>" for label, value in _facts(report))
     rows = "".join(f"<li>{e(tab)}: {count} rows</li>" for tab, count in report.rows.items())
+    opening = "".join(f"<p>{e(line)}</p>" for line in _opening(report))
     as_of = "".join(f"<p>{e(line)}</p>" for line in _as_of(report))
     return (
         "<!doctype html><html><body>"
-        "<p>Your Smart Sessions report is ready.</p>"
+        f"{opening}"
         f"<ul>{facts}</ul><ul>{rows}</ul>{as_of}"
         f'<p><a href="{e(report.link)}">Download the workbook</a>'
         f" (for you only, until {e(_expiry(report))})</p>"

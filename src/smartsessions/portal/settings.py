@@ -82,7 +82,7 @@ class Settings:
             )
         return cls(
             db_path=db_path,
-            base_url=(env.text("BASE_URL") or base_url).rstrip("/"),
+            base_url=(env.url("BASE_URL") or base_url).rstrip("/"),
             app_db=env.file_path("APP_DB") or workspace.portal_db,
             outbox=env.path("OUTBOX") or workspace.outbox,
             reports_dir=env.path("REPORTS") or workspace.reports,
@@ -108,6 +108,18 @@ class Reader:
     def text(self, name: str) -> str | None:
         value = self.environ.get(PREFIX + name, "").strip()
         return value or None
+
+    def url(self, name: str) -> str | None:
+        """An address for links in emails: without http:// or https:// a mail program would
+        not open it as a link (`example.com` would be taken for a file)."""
+        value = self.text(name)
+        scheme, _, rest = (value or "").partition("://")
+        if value and (scheme.lower() not in ("http", "https") or not rest.strip("/")):
+            raise SmartSessionsError(
+                f"{PREFIX}{name}={value!r}: expected an address starting with http:// or"
+                " https://, e.g. https://reports.example.com"
+            )
+        return value
 
     def path(self, name: str) -> Path | None:
         value = self.text(name)

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from smartsessions.portal.catalog import EventApp
+from smartsessions.portal.local_time import local_text
 from smartsessions.portal.requests import add_request
 from smartsessions.portal.sessions import Person
 from smartsessions.portal.state import State, now
@@ -61,8 +62,7 @@ class Subscription:
 
     def next_due_text(self, moment: float) -> str:
         """`2026-12-04 08:00 Europe/London`: the next due time as the page shows it."""
-        due = next_due(self, moment).astimezone(ZoneInfo(self.timezone))
-        return f"{due:%Y-%m-%d %H:%M} {self.timezone}"
+        return local_text(next_due(self, moment), self.timezone)
 
 
 def read_schedule(every: str, at: str, dates: str) -> tuple[int | None, time, str]:

@@ -7,6 +7,7 @@ only take turns at."""
 import logging
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -50,8 +51,12 @@ def summary_of(export: ExportSummary) -> dict:
 
 def start_export_process(parent: int) -> None:
     """A process of the pool writes owner-only files, whatever the server's umask (a workbook
-    holds attendees' names), and ends when the server does."""
+    holds attendees' names), and ends when the server does, not before."""
     os.umask(0o077)
+    # Ctrl-C in a terminal, or a service manager, signals the whole process group: the server
+    # ends its pool itself, leaving the requests being exported to run again at its next start
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     end_with_parent(parent)
 
 
@@ -70,6 +75,10 @@ def end_with_parent(parent: int) -> None:
 def export_summary(db: Path, event_id: str, out: Path, window: Window) -> dict:
     """The export of one request, in a process of the pool: what the email needs of it."""
     return summary_of(export_report(db, event_id, out, window))
+
+
+class Stopping(Exception):
+    """The server stopped while the request was being exported."""
 
 
 class Workers:
@@ -109,7 +118,18 @@ class Workers:
         for thread in self._threads:
             thread.join(max(0.0, deadline - now()))
         self._threads = []
-        self._exports.shutdown(wait=False, cancel_futures=True)
+        self._end_exports()
+
+    def _end_exports(self) -> None:
+        """End the pool's processes and wait until the pool has ended: an export still running
+        is run again at the next start. A pool left to end on its own after the server was
+        stopped by a signal leaves its semaphores to multiprocessing's resource tracker, which
+        then warns of "leaked semaphore objects"."""
+        # the pool's own processes (Python 3.14 has kill_workers() for it); they ignore SIGTERM
+        for process in list((self._exports._processes or {}).values()):
+            process.kill()
+        self._exports.shutdown(wait=True, cancel_futures=True)
+        self._exports = None
 
     def run_to_end(self, request_ids: list[int]) -> list[ReportRequest]:
         """Run these requests in this thread until each is sent or failed, waiting out the
@@ -176,6 +196,8 @@ class Workers:
                 self.requests.finish(request, "failed", "the event app is no longer available")
                 return
             self._send(request)
+        except Stopping:
+            log.info("request %d: left to run again at the next start", claimed.request_id)
         except SmartSessionsError as error:  # e.g. the database is not built any more
             log.warning("request %d failed: %s", claimed.request_id, error)
             self.requests.finish(claimed, "failed", str(error))
@@ -198,7 +220,7 @@ class Workers:
             )
             return
         out = self.settings.reports_dir / f"{request.request_id}-{request.download_name}"
-        summary = self._export(request, out)
+        summary = self._export(request, out) | {"has_activity": self._has_activity(request)}
         # The same publication before and after: the export read that one (see Catalog).
         same = self.catalog.publication() == publication
         self.requests.exported(request, out, summary, publication if same else None)
@@ -210,11 +232,19 @@ class Workers:
             now() - started,
         )
 
+    def _has_activity(self, request: ReportRequest) -> bool:
+        """What the report page said of the window (catalog.py), kept with the summary so that
+        the email, and a reuse of the workbook, say the same."""
+        app = self.catalog.event_apps().get(request.event_id)
+        return app is None or app.has_activity(request.window)
+
     def _export(self, request: ReportRequest, out: Path) -> dict:
         db, event_id, window = self.settings.db_path, request.event_id, request.window
         try:
             return self._exports.submit(export_summary, db, event_id, out, window).result()
         except BrokenProcessPool as broken:  # a process of the pool was killed (out of memory?)
+            if self._stopping.is_set():  # by stop(): the request runs again at the next start
+                raise Stopping() from broken
             self._exports = self._process_pool()
             message = "the export stopped unexpectedly; ask for the report again"
             raise SmartSessionsError(message) from broken
@@ -247,6 +277,7 @@ class Workers:
             workbook=request.workbook,
             filename=request.download_name,
             manage=self._manage_link(request),
+            has_activity=summary.get("has_activity", True),  # unknown to an older summary
         )
         message = compose(report, self.settings.mail_from, self.settings.attach_max_mb)
         attempts = request.send_attempts + 1

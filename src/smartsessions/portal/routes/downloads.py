@@ -6,6 +6,7 @@ from starlette.responses import FileResponse, Response
 
 from smartsessions.portal.links import LinkExpired, LinkInvalid
 from smartsessions.portal.routes.page import Visit, log_in_url, page, report_url, see_other
+from smartsessions.portal.routes.report import requested_url
 
 
 @page()
@@ -32,7 +33,9 @@ def download(visit: Visit) -> Response:
     asked = visit.portal.requests.of_person(visit.person, claim.request_id)
     if asked is None or claim.account_id != visit.person.account_id or not asked.ready:
         return visit.message(404, "Not found", "There is no such workbook of yours.")
-    return FileResponse(asked.workbook, filename=asked.download_name)
+    # A page that says the download started, and starts it: the browser shows a page, also
+    # after the log-in (a workbook answering the log-in's post would leave its form showing).
+    return see_other(requested_url(asked, downloading=True))
 
 
 def _again_url(asked) -> str:

@@ -59,8 +59,13 @@ class Visit:
         return app if app and self.person and self.person.may_see(app.event_id) else None
 
     def not_available(self, code: str) -> HTMLResponse:
-        """An unknown code and a code not granted: the same page, message and status."""
-        return self.page("events.html", 404, title="Event", code=code, error=NOT_AVAILABLE)
+        """An unknown code and a code not granted: the same page, message and status, with
+        the event apps the person may see (the same list whichever code was typed)."""
+        apps = self.portal.catalog.event_apps().values()
+        mine = [app for app in apps if self.person and self.person.may_see(app.event_id)]
+        return self.page(
+            "events.html", 404, title="Event", code=code, error=NOT_AVAILABLE, apps=mine
+        )
 
     def new_cookie(self, value: str) -> None:
         self.cookie, self.set_cookie = value, True

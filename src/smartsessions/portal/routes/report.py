@@ -5,10 +5,12 @@ from dataclasses import dataclass, field
 from starlette.responses import Response
 
 from smartsessions.portal.catalog import EventApp
-from smartsessions.portal.requests import RateLimited
+from smartsessions.portal.requests import RateLimited, ReportRequest
 from smartsessions.portal.routes.page import Visit, event_url, page, see_other
 from smartsessions.portal.routes.subscriptions import listed
 from smartsessions.report.window import NotADate, Window, read_window
+
+DOWNLOAD = "download"  # the Requested page's query that starts the download
 
 
 @dataclass
@@ -57,7 +59,7 @@ def report_form(visit: Visit) -> Response:
         return visit.not_available(visit.request.path_params["code"])
     first, last = app.first_activity, app.last_activity
     asked = visit.request.query_params  # "request again" links carry the window
-    dates = Dates(asked.get("from", str(first or "")), asked.get("to", str(last or "")))
+    dates = Dates.read(asked.get("from", str(first or "")), asked.get("to", str(last or "")))
     return _report_page(visit, app, dates)
 
 
@@ -85,4 +87,15 @@ def requested(visit: Visit) -> Response:
     if app is None or asked is None or asked.event_id != app.event_id:
         return visit.message(404, "Not found", "There is no such request of yours.")
     recent = visit.portal.requests.recent(visit.person, app.event_id)
-    return visit.page("requested.html", title="Requested", app=app, asked=asked, recent=recent)
+    # ?download: opened by the emailed link (downloads.py), the page starts the download
+    downloading = DOWNLOAD in visit.request.query_params and asked.ready
+    title = "Download" if downloading else "Requested"
+    return visit.page(
+        "requested.html", title=title, app=app, asked=asked, recent=recent, downloading=downloading
+    )
+
+
+def requested_url(asked: ReportRequest, downloading: bool = False) -> str:
+    """The page of a request; downloading: the page that starts its workbook's download."""
+    path = event_url(asked.event_id, "smart-sessions", "requests", asked.request_id)
+    return f"{path}?{DOWNLOAD}" if downloading else path
