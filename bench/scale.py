@@ -9,6 +9,8 @@ from load_build import bench_baseline, bench_build, bench_load
 from measure import program, run, smartsessions
 from refresh import bench_refresh
 
+BUILT = "load-jsonl-gz.duckdb"  # the last delivery loaded: the scale's build is on it
+
 
 def bench_scale(scale: int, runs: int, cache: Path, work: Path, engines: list, steps: str) -> dict:
     work.mkdir(parents=True, exist_ok=True)
@@ -19,7 +21,7 @@ def bench_scale(scale: int, runs: int, cache: Path, work: Path, engines: list, s
         run(smartsessions(db, "load", folder))
         return {"records": records_in(db), "steps": bench_build(db, folder, runs, work, engines)}
     figures = bench_load(scale, runs, cache, work)
-    db = work / "load-jsonl-gz.duckdb"  # the last delivery loaded: build on it
+    db = work / BUILT
     figures |= bench_build(db, folder, runs, work, engines)
     event, day = run(program("busiest", db))[2].split()
     figures |= bench_baseline(db, event, runs)

@@ -55,7 +55,9 @@ def another_process_holding():
 
 @pytest.fixture(scope="session")
 def generated_db(tmp_path_factory) -> Path:
-    """A generated scale-1 delivery (five event apps), loaded and built."""
+    """A generated scale-1 delivery (five event apps), loaded and built with its data tests
+    (not the unit tests: their rows are their own, the same in every build; the builds that check
+    them run them)."""
     from smartsessions.landing.load import load_delivery
     from smartsessions.pipeline.build import run_build
     from smartsessions.synthetic.generate import generate_delivery
@@ -64,7 +66,7 @@ def generated_db(tmp_path_factory) -> Path:
     generate_delivery(folder / "delivery", scale=1, seed=7)
     db = folder / "generated.duckdb"
     load_delivery(db, folder / "delivery")
-    run_build(db)
+    run_build(db, unit_tests=False)
     return db
 
 

@@ -41,8 +41,7 @@ def smartsessions(db: Path, *args: str) -> None:
 @pytest.fixture(scope="module")
 def fixture_db(tmp_path_factory) -> Path:
     db = tmp_path_factory.mktemp("cells") / "fixture.duckdb"
-    smartsessions(db, "load", str(FIXTURE))
-    smartsessions(db, "build")
+    smartsessions(db, "refresh", str(FIXTURE))  # load and build (no unit tests), published
     return db
 
 
