@@ -77,4 +77,5 @@ $(ANALYST_VENV)/.installed:
 clean:
 	rm -rf $(VENV) $(ANALYST_VENV) target logs out demo-delivery smartsessions.duckdb smartsessions.duckdb.wal \
 		smartsessions.published.duckdb smartsessions.lake smartsessions.dbt smartsessions.landing \
-		smartsessions.spark smartsessions.refresh.lock smartsessions.portal.* smartsessions.reports outbox
+		smartsessions.spark smartsessions.refresh.lock smartsessions.last_checked smartsessions.delivered.json \
+		smartsessions.portal.* smartsessions.reports outbox

@@ -8,6 +8,8 @@ kept beside it. A database NAME.duckdb has, in its folder:
     NAME.dbt/                 dbt's target/ and logs/ (NAME.dbt/spark/ for Spark's runs)
     NAME.spark/               Spark's metastore, warehouse and temporary files
     NAME.refresh.lock         held for a whole refresh, never removed
+    NAME.last_checked         when a refresh last looked for new files (`status` shows it)
+    NAME.delivered.json       a refresh's hashes of delivered files by path, size and time
     NAME.portal.sqlite3       the portal's accounts, sessions and requests (and NAME.portal.key)
     NAME.reports/             the workbooks the portal's requests wrote
     outbox/                   the portal's messages when there is no SMTP host
@@ -89,6 +91,15 @@ class Workspace:
     @property
     def refresh_lock(self) -> Path:
         return self._beside(".refresh.lock")
+
+    @property
+    def last_checked(self) -> Path:
+        return self._beside(".last_checked")
+
+    @property
+    def delivered_hashes(self) -> Path:
+        """The hashes of delivered files a refresh remembers (landing/hash_cache.py)."""
+        return self._beside(".delivered.json")
 
     @property
     def portal_db(self) -> Path:

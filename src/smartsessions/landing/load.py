@@ -26,6 +26,7 @@ from smartsessions.errors import SmartSessionsError
 from smartsessions.landing.checks import JUDGED, FileRejected, judge
 from smartsessions.landing.delivery import DeliveryFile, find_delivery_files
 from smartsessions.landing.file_checks import FileUnreadable, Scan, readable, scan_file
+from smartsessions.landing.hash_cache import HashCache
 from smartsessions.landing.parquet_mirror import Landing
 from smartsessions.landing.raw_schema import create_raw_schema
 from smartsessions.landing.raw_tables import (
@@ -69,12 +70,18 @@ class LoadSummary:
 
 
 def load_delivery(
-    db_path: Path, folder: Path, progress: bool = False, landing: bool = False
+    db_path: Path,
+    folder: Path,
+    progress: bool = False,
+    landing: bool = False,
+    hash_cache: Path | None = None,
 ) -> LoadSummary:
     """Load every file of the delivery in `folder` whose content is not loaded yet; with
-    `landing` (or when the database has a landing folder), as parquet in it too."""
+    `landing` (or when the database has a landing folder), as parquet in it too. With a
+    `hash_cache` file (a refresh's), a file unchanged since it was last hashed is not read."""
     files, warnings = find_delivery_files(folder)
     summary = LoadSummary(warnings=warnings)
+    hashes = HashCache(hash_cache)
     scratch = _scratch_folder(db_path)
     folder_of_files = Workspace(db_path).landing
     landed = Landing(folder_of_files) if landing or folder_of_files.exists() else None
@@ -84,9 +91,10 @@ def load_delivery(
             remove_abandoned(db_path)
             try:
                 scratch.mkdir()
-                _load_files(con, files, folder, summary, scratch, progress, landed)
+                _load_files(con, files, folder, summary, scratch, progress, landed, hashes)
             finally:
                 remove(scratch)
+                hashes.save()
     except (OSError, duckdb.Error) as error:  # the database, or the scratch folder beside it
         reason = write_failure(error)
         if reason is None:
@@ -107,7 +115,9 @@ def _scratch_folder(db_path: Path) -> Path:
     return scratch
 
 
-def _load_files(con, files, folder: Path, summary, scratch: Path, progress: bool, landed):
+def _load_files(
+    con, files, folder: Path, summary, scratch: Path, progress: bool, landed, hashes: HashCache
+):
     create_raw_schema(con)
     if landed:
         landed.prepare(con)
@@ -117,13 +127,27 @@ def _load_files(con, files, folder: Path, summary, scratch: Path, progress: bool
         task = bar.add_task("loading", total=len(files))
         for file in files:
             bar.update(task, description=progress_label(f"loading {file.relative}"))
-            _load_file(con, file, batch, summary, scratch, landed)
+            _load_file(con, file, batch, summary, scratch, landed, hashes)
             bar.advance(task)
 
 
-def _load_file(con, file: DeliveryFile, batch: Batch, summary: LoadSummary, scratch: Path, landed):
+def _load_file(
+    con,
+    file: DeliveryFile,
+    batch: Batch,
+    summary: LoadSummary,
+    scratch: Path,
+    landed,
+    hashes: HashCache,
+):
+    signature = hashes.signature(file.path)
+    known = hashes.known_hash(file.path, signature)
+    if known is not None and already_offered(con, file, known):
+        summary.files_skipped += 1
+        return
     try:
         scan = scan_file(file)
+        hashes.remember(file.path, signature, scan.file_hash)
         if already_offered(con, file, scan.file_hash):
             summary.files_skipped += 1
             return

@@ -8,10 +8,12 @@ from pathlib import Path
 
 from dbt.cli.main import dbtRunnerResult
 from dbt_common.events.base_types import EventMsg
+from dbt_common.invocation import get_invocation_id
 from rich.progress import Progress
 
 from smartsessions.engine import engine_for
 from smartsessions.errors import SmartSessionsError
+from smartsessions.pipeline.build_record import save_build_record
 from smartsessions.pipeline.dbt_plugin import take_outcome
 from smartsessions.pipeline.dbt_runner import dbt_log, invoke_dbt
 from smartsessions.pipeline.publish import PublishSummary
@@ -73,7 +75,11 @@ def run_build(
                 raise outcome
             raise SmartSessionsError(f"{failure}; recording it for readers failed too: {outcome}")
         raise failure
-    publishing = outcome.seconds if isinstance(outcome, PublishSummary) else 0.0
+    publishing = 0.0
+    if isinstance(outcome, PublishSummary):
+        publishing = outcome.seconds
+        # a refresh with nothing new after this build runs none (refresh_plan.py)
+        save_build_record(db_path, get_invocation_id())
     return _summary(result, seconds - publishing, outcome)
 
 

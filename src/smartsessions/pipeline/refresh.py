@@ -1,34 +1,50 @@
 """`smartsessions refresh DIR`: what a scheduler runs. Loads what is new in DIR, brings the marts
 up to date (incremental models; data tests, no unit tests) and publishes them for readers, in
-one step. Two refreshes of one database never write at once: the second waits for the first."""
+one step; with nothing new since a build that passed, it runs no dbt at all (refresh_plan.py).
+Two refreshes of one database never write at once: the second waits for the first. Each
+refresh notes when it ended in `NAME.last_checked`, which `status` shows."""
 
+import contextlib
 import fcntl
 import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from smartsessions.errors import SmartSessionsError
 from smartsessions.landing.load import LoadSummary, load_delivery
-from smartsessions.pipeline.build import BuildSummary, run_build
+from smartsessions.pipeline.refresh_plan import Plan, plan_refresh
 from smartsessions.workspace import Workspace
+
+if TYPE_CHECKING:
+    from smartsessions.pipeline.build import BuildSummary
 
 
 @dataclass
 class RefreshSummary:
     load: LoadSummary
-    build: BuildSummary
+    build: "BuildSummary | None"  # None: nothing new, no dbt run
     seconds: float
     load_seconds: float
 
     def describe(self) -> str:
         load, build = self.load, self.build
-        published = build.published
-        return (
+        landed = (
             f"refresh: {load.files_loaded:,} files and {load.records_loaded:,} records new,"
             f" {load.records_rejected:,} records and {load.files_rejected:,} files rejected;"
+        )
+        if build is None:
+            return (
+                f"{landed} nothing new since the last build passed: no dbt run, nothing"
+                f" published, readers see what they saw; {self.seconds:.1f} s"
+            )
+        published = build.published
+        return (
+            f"{landed}"
             f" {build.describe()}; {self.seconds:.1f} s (load {self.load_seconds:.1f}, build"
             f" {build.seconds:.1f}, publish {published.seconds:.1f}); readers now see the marts"
             " published"
@@ -45,12 +61,38 @@ def refresh(
 ) -> RefreshSummary:
     """Load, build incrementally and publish; raises (one line) when a test fails, and readers
     stay on the last published marts."""
+    workspace = Workspace(db_path)
     with refresh_lock(db_path, on_wait):
         started = time.perf_counter()
-        loaded = load_delivery(db_path, folder, progress=progress)
+        loaded = load_delivery(
+            db_path, folder, progress=progress, hash_cache=workspace.delivered_hashes
+        )
         load_seconds = time.perf_counter() - started
-        built = run_build(db_path, progress=progress, unit_tests=False)
+        built = None
+        if plan_refresh(db_path, loaded) is Plan.BUILD:
+            # imported here: importing dbt alone takes a second a refresh with nothing new spares
+            from smartsessions.pipeline.build import run_build
+
+            built = run_build(db_path, progress=progress, unit_tests=False)
+        _note_checked(workspace.last_checked)
         return RefreshSummary(loaded, built, time.perf_counter() - started, load_seconds)
+
+
+def _note_checked(path: Path) -> None:
+    """When the delivery folder was last looked at, for `status`: kept beside the database, so
+    that a refresh with nothing new never writes the published catalog."""
+    # a full disk: `status` shows an older time, which is what it knows
+    with contextlib.suppress(OSError):
+        path.write_text(datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S") + "\n")
+
+
+def last_checked(db_path: Path) -> datetime | None:
+    """When a refresh last looked for new files (UTC), or None."""
+    try:
+        text = Workspace(db_path).last_checked.read_text().strip()
+        return datetime.strptime(text, "%Y-%m-%d %H:%M:%S")
+    except (OSError, ValueError):
+        return None
 
 
 @contextmanager

@@ -9,7 +9,7 @@ from pathlib import Path
 from smartsessions.database import connect
 from smartsessions.pipeline.freshness import DataAsOf, read_data_as_of, read_last_loads
 from smartsessions.pipeline.publish import CATALOG_SCHEMA, require_published
-from smartsessions.pipeline.refresh import refresh_running
+from smartsessions.pipeline.refresh import last_checked, refresh_running
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,7 @@ class Status:
     raw_tables: list[tuple]  # (table, last load, files, records, records rejected, files rejected)
     relations: list[tuple]  # (relation, rows, files)
     refreshing: bool = False  # a refresh holds the database's refresh lock now
+    last_checked: datetime | None = None  # when a refresh last looked for new files (UTC)
 
     @property
     def last_build_failed(self) -> bool:
@@ -39,6 +40,8 @@ class Status:
             f"published: {self.published} at {self.published_at:%Y-%m-%d %H:%M:%S} UTC",
             f"data as of: {as_of.describe()}",
         ]
+        if self.last_checked:
+            lines.append(f"last checked for new files: {self.last_checked:%Y-%m-%d %H:%M:%S} UTC")
         if self.refreshing:
             lines.append("a refresh is running: readers see the publication above until it ends")
         if as_of.last_build_failed:
@@ -112,6 +115,7 @@ def read_status(db_path: Path) -> Status:
         raw_tables,
         relations,
         refresh_running(db_path),
+        last_checked(db_path),
     )
 
 
