@@ -51,6 +51,10 @@ def bench_refresh(scale: int, runs: int, cache: Path, work: Path) -> dict:
 
 
 def refresh_steps(stdout: str) -> dict[str, float]:
-    """The seconds of each step, as the refresh's summary line gives them."""
+    """The seconds of each step, as the refresh's summary line gives them; with nothing new
+    since a build that passed, the whole refresh is its load (no dbt run, nothing published)."""
     found = re.search(r"load ([\d.]+), build ([\d.]+), publish ([\d.]+)", stdout)
+    if found is None:
+        seconds = float(re.search(r"nothing published.*; ([\d.]+) s", stdout).group(1))
+        return {"load": seconds, "build": 0.0, "publish": 0.0}
     return dict(zip(("load", "build", "publish"), map(float, found.groups()), strict=True))

@@ -8,7 +8,9 @@
     (pipeline/dbt_plugin.py, profiles.yml). -#}
 
 {#- `success` (complete, every node passed), `failed` (a node in error or failing) or `partial`
-    (every node that ran passed, but not every model, seed and data test ran). -#}
+    (every node that ran passed, but not every model, seed and data test ran). A refresh's build
+    (`--selector refresh`, selectors.yml) that passed is a success: it ran every model new
+    records can change, with their tests, on a project whose complete build passed before. -#}
 {% macro build_outcome(results) -%}
     {%- if not execute -%}
         {{ return('') }}
@@ -21,7 +23,9 @@
             if node.package_name == project_name and node.resource_type in ('model', 'seed', 'test') -%}
             {%- do needed.append(node.unique_id) -%}
         {%- endfor -%}
-        {{ 'success' if flags.WHICH == 'build' and needed | reject('in', ran) | list | length == 0 else 'partial' }}
+        {%- set complete = needed | reject('in', ran) | list | length == 0 -%}
+        {%- set refreshed = invocation_args_dict.get('selector') == 'refresh' -%}
+        {{ 'success' if flags.WHICH == 'build' and (complete or refreshed) else 'partial' }}
     {%- endif -%}
 {%- endmacro %}
 

@@ -176,6 +176,15 @@ def build(
 def refresh(
     folder: DeliveryFolder,
     strict: StrictOption = False,
+    full_check: Annotated[
+        bool,
+        typer.Option(
+            "--full-check",
+            help="Run the complete build, every data test on every row, as `build` does (say,"
+            " nightly); by default a refresh builds what new records change and tests what it"
+            " wrote.",
+        ),
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Load what is new in a delivery, bring the marts up to date and publish them (for
@@ -183,7 +192,11 @@ def refresh(
     from smartsessions.pipeline.refresh import refresh as run_refresh
 
     summary = run_refresh(
-        database(db), folder, show_progress(), on_wait=lambda line: say(line, err=True)
+        database(db),
+        folder,
+        show_progress(),
+        on_wait=lambda line: say(line, err=True),
+        full_check=full_check,
     )
     for warning in summary.load.warnings:
         say(f"warning: {warning}", err=True)

@@ -114,6 +114,32 @@ def test_refresh_loads_builds_and_publishes_in_one_line(tmp_path):
     assert strict.exit_code == 3  # the fixture holds one malformed record
 
 
+def test_a_refresh_tests_the_rows_it_wrote_and_a_full_check_every_row(tmp_path):
+    """On the refresh selection, a data test of an incremental model reads the rows the run
+    wrote (macros/incremental/refresh_tests.sql): a row an earlier run wrote, broken here by
+    hand, passes it; `refresh --full-check` runs the complete build, whose tests read every
+    row, and fails on it."""
+    db, runner = tmp_path / "scoped.duckdb", CliRunner()
+    assert runner.invoke(app, ["refresh", str(FIXTURE), "--db", str(db)]).exit_code == 0
+    with duckdb.connect(str(db)) as con:
+        con.execute(
+            "update intermediate.int_activity_checked set record_event_id = null"
+            " where event_uuid = 'j1'"
+        )
+    later = tmp_path / "later"
+    (later / "room_joins").mkdir(parents=True)
+    joined = {"event_uuid": "j9", "event_id": "LDN26", "room_id": "r2", "user_id": "u2"}
+    joined |= {"occurred_at": "2026-03-30T11:00:00Z", "country_code": "GB"}
+    (later / "room_joins" / "day-3.jsonl").write_text(json.dumps(joined) + "\n")
+    result = runner.invoke(app, ["refresh", str(later), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("refresh: 1 files and 1 records new")
+    assert "(the refresh selection)" in result.stdout
+    full = runner.invoke(app, ["refresh", str(later), "--db", str(db), "--full-check"])
+    assert full.exit_code == 1
+    assert "not_null_columns_int_activity_checked" in full.stderr
+
+
 def test_a_second_refresh_waits_for_the_first(generated, tmp_path):
     first, second = split_delivery(generated, tmp_path / "split", 2, seed=5)[:2]
     db = tmp_path / "two.duckdb"
@@ -269,7 +295,8 @@ def test_status_says_what_readers_see(tmp_path):
     lines = result.stdout.splitlines()
     assert lines[0].startswith(f"published: {Workspace(db).published} at ")
     assert lines[1].startswith("data as of: loaded ")
-    assert lines[2].startswith("freshness: pass (warn after 24 h, error after 72 h)")
+    assert lines[2].startswith("last checked for new files: ")  # by the refresh, just now
+    assert lines[3].startswith("freshness: pass (warn after 24 h, error after 72 h)")
     rooms = next(line for line in lines if line.startswith("rooms "))
     assert rooms.split()[-4:] == ["1", "3", "0", "0"]  # files, records, rejected, files rejected
     assert any(line.split() == ["marts.user_room_days", "5", "2"] for line in lines)

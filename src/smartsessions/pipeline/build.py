@@ -40,10 +40,11 @@ def run_build(
     unit_tests: bool = True,
     full_refresh: bool = False,
     target: str = "duckdb",
+    selector: str | None = None,
 ) -> BuildSummary:
-    """Run `dbt build` (without the unit tests, which are for CI, when `unit_tests` is off) and
-    publish the result; a failing model or test raises with the failing node's name, and
-    readers stay on the last published marts."""
+    """Run `dbt build` (without the unit tests, which are for CI, when `unit_tests` is off; of a
+    selector of selectors.yml when one is named) and publish the result; a failing model or test
+    raises with the failing node's name, and readers stay on the last published marts."""
     started = time.perf_counter()
     engine = engine_for(target)
     engine.check_buildable(db_path)
@@ -52,6 +53,8 @@ def run_build(
         args += ["--exclude-resource-type", "unit_test"]
     if full_refresh:
         args.append("--full-refresh")
+    if selector:
+        args += ["--selector", selector]
     if progress:
         with Progress(transient=True) as bar:
             task = bar.add_task("dbt build", total=None)

@@ -1,6 +1,8 @@
 """`smartsessions refresh DIR`: what a scheduler runs. Loads what is new in DIR, brings the marts
 up to date (incremental models; data tests, no unit tests) and publishes them for readers, in
-one step; with nothing new since a build that passed, it runs no dbt at all (refresh_plan.py).
+one step: the models new records can change, tested on what the run wrote, or the complete build
+when the marts' last build is not known to have passed; with nothing new since a build that
+passed, no dbt at all (refresh_plan.py).
 Two refreshes of one database never write at once: the second waits for the first. Each
 refresh notes when it ended in `NAME.last_checked`, which `status` shows."""
 
@@ -30,6 +32,7 @@ class RefreshSummary:
     build: "BuildSummary | None"  # None: nothing new, no dbt run
     seconds: float
     load_seconds: float
+    plan: Plan = Plan.COMPLETE
 
     def describe(self) -> str:
         load, build = self.load, self.build
@@ -43,11 +46,11 @@ class RefreshSummary:
                 f" published, readers see what they saw; {self.seconds:.1f} s"
             )
         published = build.published
+        scope = "the complete build" if self.plan is Plan.COMPLETE else "the refresh selection"
         return (
-            f"{landed}"
-            f" {build.describe()}; {self.seconds:.1f} s (load {self.load_seconds:.1f}, build"
-            f" {build.seconds:.1f}, publish {published.seconds:.1f}); readers now see the marts"
-            " published"
+            f"{landed} {build.describe()} ({scope}); {self.seconds:.1f} s (load"
+            f" {self.load_seconds:.1f}, build {build.seconds:.1f}, publish"
+            f" {published.seconds:.1f}); readers now see the marts published"
             f" {published.published_at:%Y-%m-%d %H:%M:%S} UTC ({published.files_written:,} files"
             f" written, {published.files_kept:,} kept) in {published.path}"
         )
@@ -58,9 +61,11 @@ def refresh(
     folder: Path,
     progress: bool = False,
     on_wait: Callable[[str], None] = lambda message: None,
+    full_check: bool = False,
 ) -> RefreshSummary:
     """Load, build incrementally and publish; raises (one line) when a test fails, and readers
-    stay on the last published marts."""
+    stay on the last published marts. With `full_check`, the complete build, every data test on
+    every row (refresh_plan.py)."""
     workspace = Workspace(db_path)
     with refresh_lock(db_path, on_wait):
         started = time.perf_counter()
@@ -69,13 +74,15 @@ def refresh(
         )
         load_seconds = time.perf_counter() - started
         built = None
-        if plan_refresh(db_path, loaded) is Plan.BUILD:
+        plan = plan_refresh(db_path, loaded, full_check)
+        if plan is not Plan.NOTHING:
             # imported here: importing dbt alone takes a second a refresh with nothing new spares
             from smartsessions.pipeline.build import run_build
 
-            built = run_build(db_path, progress=progress, unit_tests=False)
+            selector = "refresh" if plan is Plan.REFRESH else None
+            built = run_build(db_path, progress=progress, unit_tests=False, selector=selector)
         _note_checked(workspace.last_checked)
-        return RefreshSummary(loaded, built, time.perf_counter() - started, load_seconds)
+        return RefreshSummary(loaded, built, time.perf_counter() - started, load_seconds, plan)
 
 
 def _note_checked(path: Path) -> None:

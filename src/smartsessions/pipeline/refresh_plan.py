@@ -1,15 +1,18 @@
-"""What a refresh runs after its load: nothing, when the marts already answer what is loaded,
-or dbt's build.
+"""What a refresh runs after its load: nothing, the `refresh` selector (selectors.yml), or the
+complete build.
 
-Nothing is run (and nothing published) only when all of these hold, so that a refresh can never
-skip work a reader is waiting for:
-- the load landed no file and rejected none (a reference row comes in a file as well);
-- the last build of the working database without a window is the CLI's last published one
-  (NAME.dbt/last_build.json), and it passed: a failed, partial or hand-run build since is
-  followed by a build;
-- no file was loaded or rejected after that build finished (a `load` run on its own);
-- the published catalog is there, and the package and dbt project are those that build ran
-  (an upgrade rebuilds).
+The complete build (every model, seed and data test on every row, as `smartsessions build`)
+runs unless the marts are known to be the project's passing answer to what was loaded before:
+the last build of the working database without a window is the CLI's last published one
+(NAME.dbt/last_build.json) and it passed, the published catalog is there, and the package and
+dbt project are those it ran (an upgrade, an edited model). So after a failed or partial build,
+or a `dbt build` by hand, a refresh runs the complete build even when nothing is new; and
+`refresh --full-check` asks for it.
+
+Otherwise, when the load landed or rejected a file (a reference row comes in a file as well),
+or a file was loaded since that build finished (a `load` on its own), the refresh builds the
+`refresh` selector: what new records can change, tested on what the run wrote. With none of
+these, nothing new: no dbt run, nothing published.
 """
 
 from enum import StrEnum
@@ -25,19 +28,22 @@ from smartsessions.workspace import Workspace
 
 class Plan(StrEnum):
     NOTHING = "nothing"
-    BUILD = "build"
+    REFRESH = "refresh"  # dbt's `--selector refresh`
+    COMPLETE = "complete"
 
 
-def plan_refresh(db_path: Path, loaded: LoadSummary) -> Plan:
-    if loaded.files_loaded or loaded.files_rejected:
-        return Plan.BUILD
+def plan_refresh(db_path: Path, loaded: LoadSummary, full_check: bool = False) -> Plan:
     record = read_build_record(db_path)
-    if record is None or not Workspace(db_path).published.exists():
-        return Plan.BUILD
-    if _last_build(db_path) != (record.invocation_id, "success", False):
-        return Plan.BUILD
+    if full_check or record is None or not Workspace(db_path).published.exists():
+        return Plan.COMPLETE
+    last = _last_build(db_path)
+    if last is None or last[:2] != (record.invocation_id, "success"):
+        return Plan.COMPLETE
     if record.fingerprint != project_fingerprint():
-        return Plan.BUILD
+        return Plan.COMPLETE
+    loaded_since = last[2]
+    if loaded.files_loaded or loaded.files_rejected or loaded_since:
+        return Plan.REFRESH
     return Plan.NOTHING
 
 

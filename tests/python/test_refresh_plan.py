@@ -1,6 +1,7 @@
-"""A refresh with nothing new after a build that passed runs no dbt and publishes nothing
-(pipeline/refresh_plan.py); anything else that may have changed the marts' answer is followed
-by a build. dbt never runs here: a build is a stand-in that says it was called."""
+"""What a refresh runs after its load (pipeline/refresh_plan.py): with nothing new after a build
+that passed, no dbt and nothing published; with new files, the `refresh` selector; the complete
+build whenever the last build is not known to have passed, and with --full-check. dbt never
+runs here but in the last test: a build is a stand-in that says how it was called."""
 
 import os
 import shutil
@@ -22,7 +23,18 @@ FIXTURE = Path(__file__).parents[1] / "fixtures" / "delivery"
 
 
 class Built(Exception):
-    """The stand-in for dbt's build was called."""
+    """The stand-in for dbt's build was called: `selector` is what it was asked to build."""
+
+    def __init__(self, selector: str | None) -> None:
+        super().__init__(selector)
+        self.selector = selector
+
+
+def builds(db: Path, delivery: Path, **options) -> str:
+    """How a refresh built: `refresh` (the selector) or `complete`."""
+    with pytest.raises(Built) as built:
+        refresh(db, delivery, **options)
+    return built.value.selector or "complete"
 
 
 @pytest.fixture
@@ -35,8 +47,8 @@ def built(generated_db, tmp_path, monkeypatch) -> tuple[Path, Path]:
             copy = shutil.copytree if path.is_dir() else shutil.copy2
             copy(path, tmp_path / path.name)
 
-    def build_called(*args, **kwargs):
-        raise Built
+    def build_called(db_path, **options):
+        raise Built(options.get("selector"))
 
     monkeypatch.setattr(build, "run_build", build_called)
     return tmp_path / generated_db.name, source / "delivery"
@@ -84,20 +96,24 @@ def test_nothing_new_runs_no_dbt_publishes_nothing_and_notes_the_check(built, mo
     assert refresh(db, delivery).build is None
 
 
+def test_new_files_build_the_refresh_selection_and_a_full_check_everything(built):
+    db, _ = built
+    assert builds(db, FIXTURE, full_check=True) == "complete"
+    assert builds(db, FIXTURE) == "refresh"  # the stand-in built nothing: still new
+
+
 def test_after_a_failed_build_a_refresh_builds_with_nothing_new(built):
     db, delivery = built
     record_build(db, "later", "failed")
-    with pytest.raises(Built):
-        refresh(db, delivery)
+    assert builds(db, delivery) == "complete"
 
 
-def test_a_build_by_hand_since_is_followed_by_a_build(built):
+def test_a_build_by_hand_since_is_followed_by_the_complete_build(built):
     """A dbt build the CLI did not run (a selection, by hand, a partial one): its outcome is
     dbt's, but what it ran with is not known."""
     db, delivery = built
     record_build(db, "by hand", "success")
-    with pytest.raises(Built):
-        refresh(db, delivery)
+    assert builds(db, delivery) == "complete"
 
 
 def test_a_windowed_build_since_changes_nothing(built):
@@ -107,32 +123,28 @@ def test_a_windowed_build_since_changes_nothing(built):
     assert refresh(db, delivery).build is None
 
 
-def test_a_load_on_its_own_since_is_followed_by_a_build(built):
+def test_a_load_on_its_own_since_is_built_by_the_next_refresh(built):
     db, delivery = built
     assert load_delivery(db, FIXTURE).files_loaded  # `smartsessions load`, with no build
-    with pytest.raises(Built):
-        refresh(db, delivery)
+    assert builds(db, delivery) == "refresh"
 
 
-def test_a_file_rejected_whole_is_followed_by_a_build(built, tmp_path):
-    """Its rejection is published for readers (raw.loaded_files)."""
+def test_a_file_rejected_whole_is_built(built, tmp_path):
+    """Its rejection is published for readers (raw.loaded_files, data_quality)."""
     db, delivery = built
     folder = tmp_path / "rejected"
     shutil.copytree(delivery, folder)
     (folder / "room_joins" / "late.jsonl.gz").write_bytes(b"not gzip")
-    with pytest.raises(Built):
-        refresh(db, folder)
+    assert builds(db, folder) == "refresh"
 
 
-def test_another_project_or_no_publication_is_followed_by_a_build(built, monkeypatch):
+def test_another_project_or_no_publication_is_followed_by_the_complete_build(built, monkeypatch):
     db, delivery = built
     with monkeypatch.context() as patched:
         patched.setattr(refresh_plan, "project_fingerprint", lambda: "an upgraded project")
-        with pytest.raises(Built):
-            refresh(db, delivery)
+        assert builds(db, delivery) == "complete"
     Workspace(db).published.unlink()
-    with pytest.raises(Built):
-        refresh(db, delivery)
+    assert builds(db, delivery) == "complete"
 
 
 def test_a_file_rewritten_is_hashed_again(tmp_path):
