@@ -125,9 +125,11 @@ def load(
 ) -> None:
     """Load a delivery into the raw tables (files already loaded are skipped)."""
     from smartsessions.landing.load import load_delivery
+    from smartsessions.pipeline.refresh import refresh_lock
 
     landing = wing(target).mirrors_landing
-    summary = load_delivery(database(db), folder, progress=show_progress(), landing=landing)
+    with refresh_lock(database(db), on_wait=lambda line: say(line, err=True)):
+        summary = load_delivery(database(db), folder, progress=show_progress(), landing=landing)
     for warning in summary.warnings:
         say(f"warning: {warning}", err=True)
     say(summary.describe())
@@ -162,10 +164,12 @@ def build(
 ) -> None:
     """Run `dbt build` (seeds, models, unit and data tests) and publish the marts for readers."""
     from smartsessions.pipeline.build import run_build
+    from smartsessions.pipeline.refresh import refresh_lock
 
-    built = run_build(
-        database(db), progress=show_progress(), full_refresh=full_refresh, target=engine(target)
-    )
+    with refresh_lock(database(db), on_wait=lambda line: say(line, err=True)):
+        built = run_build(
+            database(db), progress=show_progress(), full_refresh=full_refresh, target=engine(target)
+        )
     if built.published is None:
         say(f"built {database(db)} on Spark: {built.describe()}")
         return
@@ -183,6 +187,7 @@ def refresh(
             help="Run the complete build, every data test on every row, as `build` does (say,"
             " nightly); by default a refresh builds what new records change and tests what it"
             " wrote.",
+            **FLAG,
         ),
     ] = False,
     db: DbOption = None,

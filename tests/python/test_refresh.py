@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from smartsessions.cli import app
 from smartsessions.pipeline.publish import CATALOG_SCHEMA
+from smartsessions.pipeline.refresh import refresh_lock
 from smartsessions.pipeline.status import _verdict
 from smartsessions.report.export import busiest_event
 from smartsessions.synthetic.generate import generate_delivery
@@ -155,10 +156,23 @@ def test_a_second_refresh_waits_for_the_first(generated, tmp_path):
     outcomes = [(process.wait(), process.stderr.read()) for process in refreshes]
     assert [status for status, _ in outcomes] == [0, 0]
     waited = [stderr for _, stderr in outcomes if stderr]
-    assert waited == [f"waiting for the refresh already running on {db}\n"]
+    assert waited == [f"waiting for the load, build or refresh already running on {db}\n"]
     reference = tmp_path / "full-build.duckdb"
     run_workers([{"db": reference, "batches": [first, second], "full_refresh": True}], tmp_path, 1)
     assert marts(db) == marts(reference)
+
+
+def test_a_load_and_a_build_wait_for_the_lock_a_refresh_holds(tmp_path):
+    db = tmp_path / "locked.duckdb"
+    for command in ("load", "build"):
+        with refresh_lock(db, lambda message: None):
+            args = [SMARTSESSIONS, command, *([str(FIXTURE)] if command == "load" else [])]
+            waiting = subprocess.Popen(
+                [*args, "--db", str(db)], stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+            )
+            first_line = waiting.stderr.readline()  # said before it waits, while we hold it
+        assert first_line == f"waiting for the load, build or refresh already running on {db}\n"
+        assert waiting.wait() == 0, waiting.stderr.read()
 
 
 def without_root_s_override() -> list[str]:

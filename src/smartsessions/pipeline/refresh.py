@@ -3,7 +3,8 @@ up to date (incremental models; data tests, no unit tests) and publishes them fo
 one step: the models new records can change, tested on what the run wrote, or the complete build
 when the marts' last build is not known to have passed; with nothing new since a build that
 passed, no dbt at all (refresh_plan.py).
-Two refreshes of one database never write at once: the second waits for the first. Each
+Two refreshes of one database never write at once: the second waits for the first, and so do a
+`load` and a `build` (the same lock). Each
 refresh notes when it ended in `NAME.last_checked`, which `status` shows."""
 
 import contextlib
@@ -104,8 +105,9 @@ def last_checked(db_path: Path) -> datetime | None:
 
 @contextmanager
 def refresh_lock(db_path: Path, on_wait: Callable[[str], None]) -> Iterator[None]:
-    """Held for a whole refresh (`NAME.refresh.lock` beside the database, never removed): a
-    second refresh says it waits, then waits for the first to end."""
+    """Held for a whole refresh, load or build (`NAME.refresh.lock` beside the database, never
+    removed; not by run_build and load_delivery themselves, which a refresh calls holding it): a
+    second one says it waits, then waits for the first to end."""
     lock_file = Workspace(db_path).refresh_lock
     try:
         # read-only: flock needs no more, so a lock file another user made serves as well
@@ -118,7 +120,7 @@ def refresh_lock(db_path: Path, on_wait: Callable[[str], None]) -> Iterator[None
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            on_wait(f"waiting for the refresh already running on {db_path}")
+            on_wait(f"waiting for the load, build or refresh already running on {db_path}")
             fcntl.flock(handle, fcntl.LOCK_EX)
         yield
     finally:
@@ -126,7 +128,7 @@ def refresh_lock(db_path: Path, on_wait: Callable[[str], None]) -> Iterator[None
 
 
 def refresh_running(db_path: Path) -> bool:
-    """Whether a refresh holds the database's refresh lock now (`status` says so)."""
+    """Whether a refresh, load or build holds the database's lock now (`status` says so)."""
     lock_file = Workspace(db_path).refresh_lock
     try:
         handle = os.open(lock_file, os.O_RDONLY)

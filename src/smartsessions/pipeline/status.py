@@ -43,7 +43,10 @@ class Status:
         if self.last_checked:
             lines.append(f"last checked for new files: {self.last_checked:%Y-%m-%d %H:%M:%S} UTC")
         if self.refreshing:
-            lines.append("a refresh is running: readers see the publication above until it ends")
+            lines.append(
+                "a load, build or refresh is running: readers see the publication above until it"
+                " ends"
+            )
         if as_of.last_build_failed:
             lines.append(
                 f"last build failed at {as_of.describe_latest_build()}:"
