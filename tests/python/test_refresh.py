@@ -129,7 +129,7 @@ def test_a_refresh_tests_the_rows_it_wrote_and_a_full_check_every_row(tmp_path):
         )
     later = tmp_path / "later"
     (later / "room_joins").mkdir(parents=True)
-    joined = {"event_uuid": "j9", "event_id": "LDN26", "room_id": "r2", "user_id": "u2"}
+    joined = {"event_uuid": "j-late", "event_id": "LDN26", "room_id": "r2", "user_id": "u2"}
     joined |= {"occurred_at": "2026-03-30T11:00:00Z", "country_code": "GB"}
     (later / "room_joins" / "day-3.jsonl").write_text(json.dumps(joined) + "\n")
     result = runner.invoke(app, ["refresh", str(later), "--db", str(db)])

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dbt.cli.main import dbtRunnerResult
+from dbt.contracts.graph.manifest import Manifest
 from dbt_common.events.base_types import EventMsg
 from dbt_common.invocation import get_invocation_id
 from rich.progress import Progress
@@ -41,9 +42,11 @@ def run_build(
     full_refresh: bool = False,
     target: str = "duckdb",
     selector: str | None = None,
+    manifest: Manifest | None = None,
 ) -> BuildSummary:
     """Run `dbt build` (without the unit tests, which are for CI, when `unit_tests` is off; of a
-    selector of selectors.yml when one is named) and publish the result; a failing model or test
+    selector of selectors.yml when one is named; on the project as parsed in `manifest` when one
+    is given) and publish the result; a failing model or test
     raises with the failing node's name, and readers stay on the last published marts."""
     started = time.perf_counter()
     engine = engine_for(target)
@@ -59,9 +62,9 @@ def run_build(
         with Progress(transient=True) as bar:
             task = bar.add_task("dbt build", total=None)
             callbacks = [lambda event: _advance(bar, task, event)]
-            result = invoke_dbt(db_path, args, callbacks, target)
+            result = invoke_dbt(db_path, args, callbacks, target, manifest)
     else:
-        result = invoke_dbt(db_path, args, target=target)
+        result = invoke_dbt(db_path, args, target=target, manifest=manifest)
     seconds = time.perf_counter() - started
     # the end of dbt's run published it, or recorded for readers why not (publication.sql)
     outcome = take_outcome(db_path)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from dbt.adapters.duckdb import DuckDBConnectionManager
 from dbt.cli.main import dbtRunner, dbtRunnerResult
+from dbt.contracts.graph.manifest import Manifest
 
 from smartsessions.engine import engine_for
 from smartsessions.workspace import PROJECT_DIR, Workspace
@@ -19,10 +20,15 @@ def dbt_log(db_path: Path, target: str = "duckdb") -> Path:
 
 
 def invoke_dbt(
-    db_path: Path, args: list[str], callbacks: list[Callable] = (), target: str = "duckdb"
+    db_path: Path,
+    args: list[str],
+    callbacks: list[Callable] = (),
+    target: str = "duckdb",
+    manifest: Manifest | None = None,
 ) -> dbtRunnerResult:
     """`dbt <args>` on this project and database; dbt's console log is off (its file log is
-    dbt_log(db_path)), so that the CLI says what matters in one line."""
+    dbt_log(db_path)), so that the CLI says what matters in one line. With a `manifest` (the
+    project as parsed before, parsed_project.py), dbt does not parse it again."""
     os.environ["SMARTSESSIONS_DB"] = str(db_path)  # profiles.yml reads it
     work = Workspace(db_path).dbt_target(target)
     options = [
@@ -34,7 +40,8 @@ def invoke_dbt(
     engine_for(target).prepare_dbt(db_path)
     try:
         with _log_write_failures_unprinted():
-            result = dbtRunner(callbacks=list(callbacks)).invoke([*args, *options])
+            runner = dbtRunner(manifest=manifest, callbacks=list(callbacks))
+            result = runner.invoke([*args, *options])
     finally:
         # dbt-duckdb keeps its connection open after an in-process run (keep_open): release
         # the file so that the exporter, or another process, can open it.

@@ -25,6 +25,7 @@ from smartsessions.workspace import Workspace
 
 if TYPE_CHECKING:
     from smartsessions.pipeline.build import BuildSummary
+    from smartsessions.pipeline.parsed_project import ParsedProjects
 
 
 @dataclass
@@ -63,10 +64,12 @@ def refresh(
     progress: bool = False,
     on_wait: Callable[[str], None] = lambda message: None,
     full_check: bool = False,
+    projects: "ParsedProjects | None" = None,
 ) -> RefreshSummary:
     """Load, build incrementally and publish; raises (one line) when a test fails, and readers
     stay on the last published marts. With `full_check`, the complete build, every data test on
-    every row (refresh_plan.py)."""
+    every row (refresh_plan.py). A process that refreshes again and again passes `projects`,
+    which keeps dbt's parse of the project between its refreshes."""
     workspace = Workspace(db_path)
     with refresh_lock(db_path, on_wait):
         started = time.perf_counter()
@@ -81,7 +84,10 @@ def refresh(
             from smartsessions.pipeline.build import run_build
 
             selector = "refresh" if plan is Plan.REFRESH else None
-            built = run_build(db_path, progress=progress, unit_tests=False, selector=selector)
+            manifest = projects.manifest(db_path) if projects else None
+            built = run_build(
+                db_path, progress=progress, unit_tests=False, selector=selector, manifest=manifest
+            )
         _note_checked(workspace.last_checked)
         return RefreshSummary(loaded, built, time.perf_counter() - started, load_seconds, plan)
 

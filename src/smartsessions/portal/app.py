@@ -32,7 +32,7 @@ from smartsessions.portal.routes.page import Visit, event_url, page
 from smartsessions.portal.routes.report import report_form, request_report, requested
 from smartsessions.portal.routes.reset import changed, forgot, forgot_form, reset, reset_form
 from smartsessions.portal.routes.subscriptions import cancel, subscribe
-from smartsessions.portal.scheduler import Scheduler, SendSubscriptions
+from smartsessions.portal.scheduler import RefreshDeliveries, Scheduler, SendSubscriptions
 from smartsessions.portal.sessions import Sessions
 from smartsessions.portal.settings import Settings
 from smartsessions.portal.state import State
@@ -57,7 +57,12 @@ class Portal:
         self.links = Links(settings.secret_key, settings.base_url, settings.link_days)
         self.workers = Workers(settings, self.requests, self.catalog, self.links)
         self.subscriptions = Subscriptions(self.state)
-        self.scheduler = Scheduler([SendSubscriptions(self.subscriptions, self.workers)])
+        jobs = [SendSubscriptions(self.subscriptions, self.workers)]
+        if settings.refresh_minutes:
+            jobs.append(
+                RefreshDeliveries(settings.db_path, settings.refresh_dir, settings.refresh_minutes)
+            )
+        self.scheduler = Scheduler(jobs)
         self.resets = Resets(settings, self.state, self.accounts)
         self.templates = Environment(
             loader=FileSystemLoader(HERE / "templates"),

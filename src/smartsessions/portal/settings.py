@@ -45,6 +45,8 @@ class Settings:
     workers: int = 4
     retry_seconds: tuple[float, ...] = (30, 120)  # pauses before the 2nd and 3rd send
     session_hours: float = 12
+    refresh_dir: Path | None = None  # the delivery folder the server refreshes from, if any
+    refresh_minutes: float | None = None  # how often; None: never (a refresh from cron)
 
     def __repr__(self) -> str:  # never the secret key nor the SMTP password
         return f"Settings(db_path={self.db_path}, base_url={self.base_url!r}, smtp={self.smtp!r})"
@@ -96,7 +98,26 @@ class Settings:
             lockout_minutes=env.number("LOCKOUT_MINUTES", 15.0, float, low=0),
             workers=env.number("WORKERS", 4, int, low=1),
             retry_seconds=env.pauses("SMTP_RETRY_SECONDS", (30.0, 120.0)),
+            **_scheduled_refresh(env),
         )
+
+
+def _scheduled_refresh(env: "Reader") -> dict:
+    """SMARTSESSIONS_REFRESH_MINUTES and SMARTSESSIONS_REFRESH_DIR, both or neither: the server
+    runs `smartsessions refresh DIR` every so many minutes."""
+    minutes = env.number("REFRESH_MINUTES", None, float, low=1)
+    folder = env.path("REFRESH_DIR")
+    if minutes is None and folder is None:
+        return {}
+    if minutes is None or folder is None:
+        given, missing = ("DIR", "MINUTES") if minutes is None else ("MINUTES", "DIR")
+        raise SmartSessionsError(
+            f"{PREFIX}REFRESH_{given} is set but not {PREFIX}REFRESH_{missing}: a scheduled"
+            " refresh needs both (the delivery folder, and how often in minutes)"
+        )
+    if not folder.is_dir():
+        raise SmartSessionsError(f"{PREFIX}REFRESH_DIR={env.text('REFRESH_DIR')!r}: no such folder")
+    return {"refresh_dir": folder, "refresh_minutes": minutes}
 
 
 class Reader:
