@@ -81,3 +81,12 @@ def test_bench_runs_at_scale_one_and_writes_its_json(tmp_path):
     assert (latency["exports"], latency["parallel"]) == (20, 4)
     assert 0 < latency["p50"] <= latency["p95"]
 
+
+def test_the_peer_computes_the_marts_rows(generated_db):
+    """bench/peer.sql is a fair peer: on a generated delivery its nine tabs hold the marts' rows
+    and values (bench/peer_check.py)."""
+    check = BENCH.with_name("peer_check.py")
+    result = subprocess.run(
+        [sys.executable, str(check), str(generated_db)], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
