@@ -144,9 +144,10 @@ with moves as (
         ) as visit
     from linked
 ), walked as (
-    -- a visit's natural end is its last segment's leave, else the next join of another room
+    -- a visit's natural end is its last segment's leave, else the next join (of another room);
+    -- none when nothing follows: arg_max_null keeps that null, arg_max would skip it
     select event_id, user_id, room_id, min(joined_at) as started_at,
-        arg_max(coalesce(left_at, next_joined_at), segment) as natural_end_at
+        arg_max_null(coalesce(left_at, next_joined_at), segment) as natural_end_at
     from numbered
     group by event_id, user_id, room_id, visit
 ), ended as (
