@@ -125,7 +125,8 @@ with moves as (
 ), segments as (
     select event_id, user_id, segment, any_value(joined_room_id) as room_id,
         min(occurred_at) filter (where kind = 'join') as joined_at,
-        min(occurred_at) filter (where kind = 'leave' and room_id = joined_room_id) as left_at
+        min(occurred_at) filter (where kind = 'leave' and moves.room_id = joined_room_id)
+            as left_at
     from moves
     where segment > 0  -- leaves before a person's first join are stray
     group by all
@@ -151,7 +152,8 @@ with moves as (
     from numbered
     group by event_id, user_id, room_id, visit
 ), ended as (
-    -- still open: the room's scheduled end when later than the start, else the cap
+    -- still open: the room's scheduled end when later than the start, else the cap (240
+    -- minutes of elapsed time, the default of the build's max_visit_minutes)
     select w.*, r.tz, w.started_at + interval 240 minute as capped_at,
         coalesce(w.natural_end_at,
             case when r.scheduled_end_at > w.started_at then r.scheduled_end_at end,
@@ -184,8 +186,8 @@ select r.event_id, r.room_name, r.privacy_flag, c.country_name, c.user_count, c.
     ) as report_order
 from countries as c join rooms as r using (room_id);
 
--- 3. Usage graph: 15-minute wall-clock buckets, gap-filled per room and local date; the 20
--- rooms with most joins are charted.
+-- 3. Usage graph: 15-minute wall-clock buckets (the default of the build's bucket_minutes),
+-- gap-filled per room and local date; the 20 rooms with most joins are charted.
 create or replace temp table tab_3 as
 with buckets as (
     select room_id, local_date,
