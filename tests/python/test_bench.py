@@ -4,9 +4,14 @@ asserted: machines are shared and noisy)."""
 import json
 import subprocess
 import sys
+from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 
+import duckdb
 import pytest
+
+from smartsessions.landing.raw_schema import create_raw_schema
 
 BENCH = Path(__file__).parents[2] / "bench" / "bench.py"
 
@@ -90,3 +95,24 @@ def test_the_peer_computes_the_marts_rows(generated_db):
         [sys.executable, str(check), str(generated_db)], capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_peer_caps_a_visit_left_open_after_a_reconnect(tmp_path):
+    """Joins of one room with no leave after them are one visit with no natural end: it closes
+    at the cap (the room has no scheduled end), never at the reconnect (found at scale 100)."""
+    with duckdb.connect(str(tmp_path / "reconnect.duckdb")) as con:
+        create_raw_schema(con)
+        con.execute(
+            "create schema reference;"
+            " create table reference.country_codes (country_code varchar, country_name varchar);"
+            " insert into raw.rooms (room_id, event_id, room_name, _load_id, _source_file,"
+            " _source_row) values ('r1', 'E', 'Room', 1, 'rooms.csv', 1);"
+            " insert into raw.room_joins (event_uuid, event_id, room_id, user_id, occurred_at,"
+            " _load_id, _source_file, _source_row) values"
+            " ('j1', 'E', 'r1', 'u1', '2026-03-01 10:00+00', 1, 'joins.csv', 1),"
+            " ('j2', 'E', 'r1', 'u1', '2026-03-01 10:30+00', 1, 'joins.csv', 2)"
+        )
+        con.execute(BENCH.with_name("peer.sql").read_text())
+        assert con.execute(
+            "select visit_count, minutes_in_room, last_left_at from tab_8"
+        ).fetchall() == [(1, Decimal("240.0"), datetime(2026, 3, 1, 14, 0))]
