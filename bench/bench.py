@@ -9,7 +9,8 @@ process tree, sampled: Spark's JVM is a process the step never waits for), with 
   unvalidated bulk read of the same files (bench/bulk_read.py);
 - build: `smartsessions build` on each engine of BENCH_ENGINES (default duckdb; duckdb,spark
   adds `--target spark` from the landing folder), split into the fixed cost (the same build with
-  nothing loaded) and the data work (the rest), against bench/baseline.sql (bench/baseline.py);
+  nothing loaded) and the data work (the rest), against bench/peer.sql (bench/peer.py: the nine
+  tabs for every event app in one hand-written DuckDB script);
   each engine's whole build fitted as fixed seconds + seconds per record over the scales, and
   where its fixed cost goes (bench/build_parts.py);
 - export: the busiest event (bench/busiest.py), all history and its busiest local day, each

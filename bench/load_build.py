@@ -1,4 +1,4 @@
-"""The load and build steps, their peers (DuckDB's bulk read, bench/baseline.sql) and where a
+"""The load and build steps, their peers (DuckDB's bulk read, bench/peer.sql) and where a
 build's fixed cost goes."""
 
 import json
@@ -14,6 +14,8 @@ from smartsessions.workspace import Workspace
 
 from deliveries import FORMATS, delivery, fresh, records_in
 from measure import measure, program, run, smartsessions
+
+PEER = "peer (nine tabs, every event)"  # the build's, and the refresh's
 
 
 def bench_load(scale: int, runs: int, cache: Path, work: Path) -> dict:
@@ -102,20 +104,16 @@ def model_seconds(db: Path, engine: str = "duckdb") -> dict[str, float]:
     return dict(sorted(models, key=lambda model: -model[1]))
 
 
-def bench_baseline(db: Path, event: str, runs: int) -> dict:
-    """bench/baseline.sql for the event exported, and for every event app."""
-    figures = {}
-    for label, events in (
-        ("baseline (seven tabs, one event)", [event]),
-        ("baseline, every event", []),
-    ):
-        result = measure(program("baseline", db, *events), runs)
-        figures[label] = {
+def bench_peer(db: Path, runs: int) -> dict:
+    """bench/peer.sql: the nine tabs for every event app, the work a build does."""
+    result = measure(program("peer", db), runs)
+    return {
+        PEER: {
             "seconds": result["seconds"],
             "rows_per_s": int(result["stdout"]) / result["seconds"],
             "peak_mb": result["peak_mb"],
         }
-    return figures
+    }
 
 
 def build_parts(db: Path, engines: list) -> dict:

@@ -72,11 +72,6 @@ def print_summary(results: dict, big_tab: dict, checks: list) -> None:
             f"{f['peak_mb']:>6.0f} MB  sheets: {sheets}"
         )
     scale = target_scale(results)
-    work = results[scale]["steps"]["build data work"]
-    print(
-        f"\nbuild data work at scale {scale} / baseline run for every event app: "
-        f"{work['vs_baseline_every_event']:.2f}"
-    )
     for scale_name, result in results.items():
         latency = result["latency"]
         print(

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from deliveries import FORMATS, delivery, fresh, records_in
 from exports import bench_export, bench_pandas, export_latency
-from load_build import bench_baseline, bench_build, bench_load
+from load_build import PEER, bench_build, bench_load, bench_peer
 from measure import program, run, smartsessions
 from refresh import bench_refresh
 
@@ -24,14 +24,11 @@ def bench_scale(scale: int, runs: int, cache: Path, work: Path, engines: list, s
     db = work / BUILT
     figures |= bench_build(db, folder, runs, work, engines)
     event, day = run(program("busiest", db))[2].split()
-    figures |= bench_baseline(db, event, runs)
+    figures |= bench_peer(db, runs)
     figures["build data work"] |= {
-        "peer": "baseline",
-        "peer_seconds": figures["baseline (seven tabs, one event)"]["seconds"],
-        "ratio": figures["build data work"]["seconds"]
-        / figures["baseline (seven tabs, one event)"]["seconds"],
-        "vs_baseline_every_event": figures["build data work"]["seconds"]
-        / figures["baseline, every event"]["seconds"],
+        "peer": "peer",
+        "peer_seconds": figures[PEER]["seconds"],
+        "ratio": figures["build data work"]["seconds"] / figures[PEER]["seconds"],
     }
     figures |= bench_export(db, event, day, runs, work)
     figures |= bench_pandas(db, event, runs, work, figures["export all history"]["rows"])
