@@ -128,7 +128,7 @@ def load(
     from smartsessions.pipeline.refresh import refresh_lock
 
     landing = wing(target).mirrors_landing
-    with refresh_lock(database(db), on_wait=lambda line: say(line, err=True)):
+    with refresh_lock(database(db), lambda line: say(line, err=True), create=False):
         summary = load_delivery(database(db), folder, progress=show_progress(), landing=landing)
     for warning in summary.warnings:
         say(f"warning: {warning}", err=True)
@@ -166,7 +166,7 @@ def build(
     from smartsessions.pipeline.build import run_build
     from smartsessions.pipeline.refresh import refresh_lock
 
-    with refresh_lock(database(db), on_wait=lambda line: say(line, err=True)):
+    with refresh_lock(database(db), lambda line: say(line, err=True), create=False):
         built = run_build(
             database(db), progress=show_progress(), full_refresh=full_refresh, target=engine(target)
         )

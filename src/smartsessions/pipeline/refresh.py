@@ -110,14 +110,21 @@ def last_checked(db_path: Path) -> datetime | None:
 
 
 @contextmanager
-def refresh_lock(db_path: Path, on_wait: Callable[[str], None]) -> Iterator[None]:
+def refresh_lock(
+    db_path: Path, on_wait: Callable[[str], None], create: bool = True
+) -> Iterator[None]:
     """Held for a whole refresh, load or build (`NAME.refresh.lock` beside the database, never
     removed; not by run_build and load_delivery themselves, which a refresh calls holding it): a
-    second one says it waits, then waits for the first to end."""
+    second one says it waits, then waits for the first to end. A refresh makes the lock file; a
+    `load` or `build` (`create` off) takes it where a refresh made it, and otherwise leaves no
+    file behind (a mistyped path, a full disk): two of those take turns by DuckDB's own lock."""
     lock_file = Workspace(db_path).refresh_lock
+    if not create and not lock_file.exists():
+        yield
+        return
     try:
         # read-only: flock needs no more, so a lock file another user made serves as well
-        handle = os.open(lock_file, os.O_RDONLY | os.O_CREAT, 0o644)
+        handle = os.open(lock_file, os.O_RDONLY | (os.O_CREAT if create else 0), 0o644)
     except OSError as error:
         raise SmartSessionsError(
             f"cannot open the refresh lock {lock_file}: {error.strerror}"
