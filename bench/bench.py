@@ -24,7 +24,11 @@ process tree, sampled: Spark's JVM is a process the step never waits for), with 
   with nothing new (its fixed cost), step by step, against the build's data work;
 - the portal (bench/portal.py), last: page latency with 20 clients asking 50 pages each, and
   request to email of 20 one-day reports at once with 4 workers, against fixed targets, and of
-  5 asked for one after another.
+  5 asked for one after another; the burst's floor: the same 20 reports exported one after
+  another in one process (bench/burst_floor.py), their seconds over the cores;
+- the workbook writers (bench/writers.py, what each lacks in bench/writer_features.py): the
+  busiest tab of all history and of the busiest day written by each, against XlsxWriter as the
+  exporter uses it.
 
 BENCH_STEPS=build runs the builds alone (a delivery loaded once per scale, untimed). It prints one
 table and writes the figures to bench/results/<date>-<machine>.json (a run with other engines or
@@ -39,9 +43,9 @@ from pathlib import Path
 from exports import BIG_TAB_ROWS, BIG_TAB_SCALE, bench_big_tab
 from load_build import build_parts
 from measure import BENCH
-from report import print_engines, print_steps, print_summary, write_figures
+from report import print_engines, print_steps, print_summary, print_writers, write_figures
 from scale import BUILT, bench_scale
-from targets import build_fits, scaling, target_scale, targets
+from targets import build_fits, scaling, target_scale, targets, writer_checks
 
 ENGINES = ("duckdb", "spark")  # what `smartsessions --target` builds on
 STEPS = ("all", "build")
@@ -79,7 +83,9 @@ def main() -> None:
     print_engines(results, fits, parts)
     checks = []
     if big_tab is not None:
+        print_writers(results)
         checks = targets(results[target_scale(results)]["steps"], big_tab, results)
+        checks += writer_checks(results)
         print_summary(results, big_tab, checks)
     figures = {
         "runs": args.runs,

@@ -2,6 +2,7 @@
 limit."""
 
 import math
+import os
 import re
 import shutil
 import statistics
@@ -12,6 +13,7 @@ from openpyxl import load_workbook
 
 from deliveries import delivery
 from measure import measure, program, run, smartsessions
+from writers import WRITERS
 
 # The tab made long for the row-limit check (bench/inflate_tab.py copies its rows).
 BIG_TAB = ("Usage (detailed view)", "room_user_entries")
@@ -118,3 +120,44 @@ def bench_big_tab(cache: Path, work: Path, big_rows: int, base: Path | None = No
             "sheets": sheets,
         }
     return {"tab": name, "runs": 1, "by_rows": figures}
+
+
+def bench_writers(db: Path, event: str, day: str, runs: int, work: Path) -> dict:
+    """The busiest tab of all history and of the busiest day written by each writer of
+    bench/writers.py, against XlsxWriter as the exporter uses it: the whole step (reading, cells
+    made ready, writing) and the writing alone (less the `none` writer's step)."""
+    figures = {}
+    for window, day_option in (("all history", []), ("one day", [day])):
+        found = {}
+        for writer in WRITERS:
+            out = work / "writer.xlsx"
+            result = measure(program("writers", db, out, event, writer, *day_option), runs)
+            tab, rows = result["stdout"].split("\t")
+            found[writer] = {
+                "seconds": result["seconds"],
+                "rows_per_s": int(rows) / result["seconds"],
+                "peak_mb": result["peak_mb"],
+            }
+        floor, reference = found["none"]["seconds"], found["xlsxwriter"]["seconds"]
+        for f in found.values():
+            f["speed_up"] = reference / f["seconds"]
+            f["writing_s"] = f["seconds"] - floor
+            # none when the writing is lost in the noise of the steps' start (a small tab)
+            writing = reference - floor
+            f["writing_speed_up"] = writing / f["writing_s"] if f["writing_s"] > 0 else None
+        figures[window] = {"tab": tab, "rows": int(rows), "writers": found}
+    return figures
+
+
+def burst_floor(db: Path, work: Path) -> dict:
+    """The portal burst's floor: the same LATENCY_EXPORTS one-day reports exported one after
+    another in one process, as a worker exports them; their seconds summed over the cores."""
+    days = run(program("busiest", db, LATENCY_EXPORTS))[2].split()
+    jobs = [days[n % len(days)] for n in range(LATENCY_EXPORTS)]
+    seconds = [float(s) for s in run(program("burst_floor", db, work, *jobs))[2].split()]
+    return {
+        "exports": len(seconds),
+        "export_s": sum(seconds),
+        "cores": os.cpu_count(),
+        "floor_s": sum(seconds) / os.cpu_count(),
+    }
