@@ -15,6 +15,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
+from itertools import chain, islice
 from pathlib import Path
 
 import duckdb
@@ -94,8 +95,8 @@ def ready_rows(rows: Iterator[tuple]) -> Iterator[list]:
 
 def sample_widths(headers: Headers, rows: Iterator[tuple]) -> tuple[list[float], Iterator]:
     """The exporter's column widths from the first rows, and all the rows again."""
-    sample = [row for _, row in zip(range(WIDTH_SAMPLE_ROWS), rows, strict=False)]
-    return _widths(headers, sample), iter([*sample, *rows])
+    sample = list(islice(rows, WIDTH_SAMPLE_ROWS))
+    return _widths(headers, sample), chain(sample, rows)
 
 
 def with_xlsxwriter(out: Path, name: str, headers: Headers, rows: Iterator) -> int:
