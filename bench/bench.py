@@ -77,7 +77,8 @@ def main() -> None:
     big_tab = long_tab = None
     if args.steps == "all":
         big_tab = bench_big_tab(args.cache, work, args.big_tab_rows, big_tab_base)
-        long_tab = bench_writers_long_tab(work, work / "big-tab-base.duckdb")  # left by big tab
+        base = work / "big-tab-base.duckdb"  # left by the big tab
+        long_tab = bench_writers_long_tab(work, base, args.big_tab_rows)
     shutil.rmtree(work, ignore_errors=True)
     exponents = scaling(results)
     fits = build_fits(results, engines)

@@ -133,13 +133,13 @@ def bench_writers(db: Path, event: str, day: str, runs: int, work: Path) -> dict
     }
 
 
-def bench_writers_long_tab(work: Path, base: Path) -> dict:
-    """Each writer on a tab of a whole sheet, EXCEL_MAX_DATA_ROWS rows of BIG_TAB (inflated from
-    `base`, one run each): the writing's own speed, and its memory with Excel's longest tab."""
+def bench_writers_long_tab(work: Path, base: Path, rows: int) -> dict:
+    """Each writer on `rows` rows of BIG_TAB (inflated from `base`, one run each; at most a whole
+    sheet, EXCEL_MAX_DATA_ROWS): the writing's own speed, and its memory with a long tab."""
     event = run(program("busiest", base))[2].split()[0]
     db = work / "writers-long-tab.duckdb"
     shutil.copy(base, db)
-    run(program("inflate_tab", db, BIG_TAB[1], event, EXCEL_MAX_DATA_ROWS))
+    run(program("inflate_tab", db, BIG_TAB[1], event, min(rows, EXCEL_MAX_DATA_ROWS)))
     return writers_on(db, event, [], 1, work) | {"runs": 1}
 
 

@@ -124,7 +124,7 @@ def print_writers(results: dict, long_tab: dict) -> None:
     for scale, result in results.items():
         for window, found in result["writers"].items():
             print_writers_on(f"scale {scale:>4}  {window}", found)
-    print_writers_on(f"a whole sheet at scale {BIG_TAB_SCALE}, one run each", long_tab)
+    print_writers_on(f"a long tab at scale {BIG_TAB_SCALE}, one run each", long_tab)
     print("what each writer lacks of the workbook's needs (bench/writer_features.py):")
     for writer, lacks in LACKS.items():
         gaps = "; ".join(f"{feature}: {how}" for feature, how in lacks.items())
