@@ -24,7 +24,12 @@ process tree, sampled: Spark's JVM is a process the step never waits for), with 
   with nothing new (its fixed cost), step by step, against the build's data work;
 - the portal (bench/portal.py), last: page latency with 20 clients asking 50 pages each, and
   request to email of 20 one-day reports at once with 4 workers, against fixed targets, and of
-  5 asked for one after another.
+  5 asked for one after another; the burst's floor: the same 20 reports exported one after
+  another in one process (bench/burst_floor.py), their seconds over the cores;
+- the workbook writers (bench/writers.py, what each lacks in bench/writer_features.py): the
+  busiest tab of all history and of the busiest day written by each, against XlsxWriter as the
+  exporter uses it, and a tab of Excel's whole sheet (BIG_TAB made 1,048,575 rows long, at
+  scale 1, one run each).
 
 BENCH_STEPS=build runs the builds alone (a delivery loaded once per scale, untimed). It prints one
 table and writes the figures to bench/results/<date>-<machine>.json (a run with other engines or
@@ -36,12 +41,12 @@ import os
 import shutil
 from pathlib import Path
 
-from exports import BIG_TAB_ROWS, BIG_TAB_SCALE, bench_big_tab
+from exports import BIG_TAB_ROWS, BIG_TAB_SCALE, bench_big_tab, bench_writers_long_tab
 from load_build import build_parts
 from measure import BENCH
-from report import print_engines, print_steps, print_summary, write_figures
+from report import print_engines, print_steps, print_summary, print_writers, write_figures
 from scale import BUILT, bench_scale
-from targets import build_fits, scaling, target_scale, targets
+from targets import build_fits, scaling, target_scale, targets, writer_checks
 
 ENGINES = ("duckdb", "spark")  # what `smartsessions --target` builds on
 STEPS = ("all", "build")
@@ -69,9 +74,11 @@ def main() -> None:
             big_tab_base = work / "big-tab-base.duckdb"
             shutil.copy(work / BUILT, big_tab_base)
     parts = build_parts(work / "empty.duckdb", engines)
-    big_tab = None
+    big_tab = long_tab = None
     if args.steps == "all":
         big_tab = bench_big_tab(args.cache, work, args.big_tab_rows, big_tab_base)
+        base = work / "big-tab-base.duckdb"  # left by the big tab
+        long_tab = bench_writers_long_tab(work, base, args.big_tab_rows)
     shutil.rmtree(work, ignore_errors=True)
     exponents = scaling(results)
     fits = build_fits(results, engines)
@@ -79,7 +86,9 @@ def main() -> None:
     print_engines(results, fits, parts)
     checks = []
     if big_tab is not None:
+        print_writers(results, long_tab)
         checks = targets(results[target_scale(results)]["steps"], big_tab, results)
+        checks += writer_checks(results)
         print_summary(results, big_tab, checks)
     figures = {
         "runs": args.runs,
@@ -91,6 +100,7 @@ def main() -> None:
         "build_fits": fits,
         "build_parts": parts,
         "big_tab": big_tab,
+        "writers_long_tab": long_tab,
         "targets": {label: passed for label, passed in checks},
     }
     write_figures(args.results, figures)

@@ -2,6 +2,7 @@
 limit."""
 
 import math
+import os
 import re
 import shutil
 import statistics
@@ -10,8 +11,11 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
+from smartsessions.report.workbook import EXCEL_MAX_DATA_ROWS
+
 from deliveries import delivery
 from measure import measure, program, run, smartsessions
+from writers import WRITERS
 
 # The tab made long for the row-limit check (bench/inflate_tab.py copies its rows).
 BIG_TAB = ("Usage (detailed view)", "room_user_entries")
@@ -118,3 +122,60 @@ def bench_big_tab(cache: Path, work: Path, big_rows: int, base: Path | None = No
             "sheets": sheets,
         }
     return {"tab": name, "runs": 1, "by_rows": figures}
+
+
+def bench_writers(db: Path, event: str, day: str, runs: int, work: Path) -> dict:
+    """The busiest tab of all history and of the busiest day written by each writer of
+    bench/writers.py, against XlsxWriter as the exporter uses it."""
+    return {
+        "all history": writers_on(db, event, [], runs, work),
+        "one day": writers_on(db, event, [day], runs, work),
+    }
+
+
+def bench_writers_long_tab(work: Path, base: Path, rows: int) -> dict:
+    """Each writer on `rows` rows of BIG_TAB (inflated from `base`, one run each; at most a whole
+    sheet, EXCEL_MAX_DATA_ROWS): the writing's own speed, and its memory with a long tab."""
+    event = run(program("busiest", base))[2].split()[0]
+    db = work / "writers-long-tab.duckdb"
+    shutil.copy(base, db)
+    run(program("inflate_tab", db, BIG_TAB[1], event, min(rows, EXCEL_MAX_DATA_ROWS)))
+    return writers_on(db, event, [], 1, work) | {"runs": 1}
+
+
+def writers_on(db: Path, event: str, day_option: list, runs: int, work: Path) -> dict:
+    """The event app's busiest tab in the window written by each writer: the whole step
+    (reading, cells made ready, writing) and the writing alone (less the `none` writer's step),
+    each against XlsxWriter as the exporter uses it."""
+    found = {}
+    for writer in WRITERS:
+        out = work / "writer.xlsx"
+        result = measure(program("writers", db, out, event, writer, *day_option), runs)
+        tab, rows = result["stdout"].split("\t")
+        found[writer] = {
+            "seconds": result["seconds"],
+            "rows_per_s": int(rows) / result["seconds"],
+            "peak_mb": result["peak_mb"],
+        }
+    floor, reference = found["none"]["seconds"], found["xlsxwriter"]["seconds"]
+    for f in found.values():
+        f["speed_up"] = reference / f["seconds"]
+        f["writing_s"] = f["seconds"] - floor
+        # none when the writing is lost in the noise of the step's start (a small tab)
+        writing = reference - floor
+        f["writing_speed_up"] = writing / f["writing_s"] if f["writing_s"] > 0 else None
+    return {"tab": tab, "rows": int(rows), "writers": found}
+
+
+def burst_floor(db: Path, work: Path) -> dict:
+    """The portal burst's floor: the same LATENCY_EXPORTS one-day reports exported one after
+    another in one process, as a worker exports them; their seconds summed over the cores."""
+    days = run(program("busiest", db, LATENCY_EXPORTS))[2].split()
+    jobs = [days[n % len(days)] for n in range(LATENCY_EXPORTS)]
+    seconds = [float(s) for s in run(program("burst_floor", db, work, *jobs))[2].split()]
+    return {
+        "exports": len(seconds),
+        "export_s": sum(seconds),
+        "cores": os.cpu_count(),
+        "floor_s": sum(seconds) / os.cpu_count(),
+    }

@@ -7,7 +7,9 @@ import re
 from datetime import date
 from pathlib import Path
 
+from exports import BIG_TAB_SCALE
 from targets import crossover, target_scale
+from writer_features import LACKS
 
 
 def print_steps(results: dict, exponents: dict) -> None:
@@ -89,6 +91,15 @@ def print_summary(results: dict, big_tab: dict, checks: list) -> None:
             f" {served['export_and_send_p95_s']:.2f} s); one after another p50"
             f" {served['alone_p50_s']:.2f} s, max {served['alone_max_s']:.2f} s"
         )
+    for scale_name, result in results.items():
+        floor, served = result["burst_floor"], result["portal"]
+        print(
+            f"scale {scale_name}: the burst's floor: {floor['exports']} one-day exports one after"
+            f" another {floor['export_s']:.2f} s / {floor['cores']} cores ="
+            f" {floor['floor_s']:.2f} s, against its request-to-email p95"
+            f" {served['request_to_email_p95_s']:.2f} s"
+            f" ({served['request_to_email_p95_s'] / floor['floor_s']:.1f}x the floor)"
+        )
     models = results[scale]["steps"]["build data work"]["models"]
     slowest = ", ".join(f"{name} {seconds:.2f}" for name, seconds in list(models.items())[:6])
     print(f"\nslowest models of the build at scale {scale} (s): {slowest}")
@@ -103,6 +114,32 @@ def print_summary(results: dict, big_tab: dict, checks: list) -> None:
     print(f"\ntargets at scale {scale}:")
     for label, passed in checks:
         print(f"  {'PASS' if passed else 'MISS'}  {label}")
+
+
+def print_writers(results: dict, long_tab: dict) -> None:
+    """The busiest tabs written by each writer: whole step and writing alone against XlsxWriter
+    as the exporter uses it, and what each lacks of the workbook's needs."""
+    print("\nthe workbook writers on the busiest tabs (median s, the whole step; x: XlsxWriter's")
+    print("seconds over the writer's, for the whole step and for the writing alone):")
+    for scale, result in results.items():
+        for window, found in result["writers"].items():
+            print_writers_on(f"scale {scale:>4}  {window}", found)
+    print_writers_on(f"a long tab at scale {BIG_TAB_SCALE}, one run each", long_tab)
+    print("what each writer lacks of the workbook's needs (bench/writer_features.py):")
+    for writer, lacks in LACKS.items():
+        gaps = "; ".join(f"{feature}: {how}" for feature, how in lacks.items())
+        print(f"  {writer:<20} {gaps or 'nothing'}")
+
+
+def print_writers_on(label: str, found: dict) -> None:
+    print(f"  {label}: {found['tab']!r}, {found['rows']:,} rows")
+    for writer, f in found["writers"].items():
+        times = f"x{f['writing_speed_up']:.2f}" if f["writing_speed_up"] else "x-"
+        print(
+            f"    {writer:<20} {f['seconds']:7.2f} s {f['rows_per_s']:>11,.0f} rows/s"
+            f" {f['peak_mb']:>6.0f} MB  x{f['speed_up']:.2f}, writing alone"
+            f" {f['writing_s']:6.2f} s {times}"
+        )
 
 
 def write_figures(folder: Path, figures: dict) -> None:

@@ -4,7 +4,7 @@ import json
 from pathlib import Path
 
 from deliveries import FORMATS, delivery, fresh, records_in
-from exports import bench_export, bench_pandas, export_latency
+from exports import bench_export, bench_pandas, bench_writers, burst_floor, export_latency
 from load_build import PEER, bench_build, bench_load, bench_peer
 from measure import program, run, smartsessions
 from refresh import bench_refresh
@@ -51,6 +51,8 @@ def bench_scale(scale: int, runs: int, cache: Path, work: Path, engines: list, s
         "steps": figures,
         "latency": export_latency(db, work),
         "portal": portal(db),
+        "writers": bench_writers(db, event, day, runs, work),
+        "burst_floor": burst_floor(db, work),
     }
 
 

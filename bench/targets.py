@@ -7,6 +7,7 @@ import statistics
 from smartsessions.report.workbook import EXCEL_MAX_DATA_ROWS
 
 from deliveries import FORMATS
+from writer_features import has_every_feature
 
 
 def targets(steps: dict, big_tab: dict, results: dict) -> list[tuple[str, bool]]:
@@ -134,3 +135,25 @@ def crossover(fits: dict, duckdb_cores: int, spark_cores: int) -> float | None:
     if spark >= duck:
         return None
     return (fits["spark"]["fixed_s"] - fits["duckdb"]["fixed_s"]) / (duck - spark) * 1e6
+
+
+WRITER_SPEED_UP = 3  # issue 25: another writer is adopted only this much faster, with every feature
+
+
+def writer_checks(results: dict) -> list[tuple[str, bool]]:
+    """The writer decision (issue 25), as information: a writer with every feature of the
+    workbook (writer_features.py) at least WRITER_SPEED_UP times as fast as XlsxWriter on the
+    busiest tabs of all history and of one day, whole steps, at the targets' scale."""
+    windows = results[target_scale(results)]["writers"].values()
+    adoptable = [
+        writer
+        for writer in next(iter(windows))["writers"]
+        if writer not in ("xlsxwriter", "none")
+        and has_every_feature(writer)
+        and all(window["writers"][writer]["speed_up"] >= WRITER_SPEED_UP for window in windows)
+    ]
+    label = (
+        f"(information) a writer >= {WRITER_SPEED_UP}x XlsxWriter on the busiest tabs, with"
+        f" every feature: {', '.join(adoptable) or 'none'}"
+    )
+    return [(label, bool(adoptable))]

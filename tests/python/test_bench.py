@@ -71,7 +71,24 @@ def test_bench_runs_at_scale_one_and_writes_its_json(tmp_path):
     big_tab = figures["big_tab"]["by_rows"]
     assert big_tab["3000"]["sheets"] == {"Usage (detailed view)": 3000}
     assert big_tab["300"]["sheets"] == {"Usage (detailed view)": 300}
-    assert len(figures["targets"]) == 17
+    assert len(figures["targets"]) == 18
+    writers = figures["scales"]["1"]["writers"]
+    for window in (writers["all history"], writers["one day"], figures["writers_long_tab"]):
+        assert set(window["writers"]) == {
+            "xlsxwriter",
+            "rustpy-xlsxwriter",
+            "rvgsrust-xlsxwriter",
+            "pyaccelsx",
+            "pyexcelerate",
+            "fastexcel-rw",
+            "none",
+        }
+        assert window["rows"] > 0
+        assert window["writers"]["xlsxwriter"]["speed_up"] == 1
+    assert figures["writers_long_tab"]["rows"] == 3000
+    floor = figures["scales"]["1"]["burst_floor"]
+    assert floor["exports"] == 20
+    assert floor["floor_s"] == pytest.approx(floor["export_s"] / floor["cores"])
     served = figures["scales"]["1"]["portal"]
     assert (served["clients"], served["pages_per_client"], served["workers"]) == (20, 50, 4)
     assert served["requests"] == 20
