@@ -31,9 +31,10 @@ process tree, sampled: Spark's JVM is a process the step never waits for), with 
   exporter uses it, and a tab of Excel's whole sheet (BIG_TAB made 1,048,575 rows long, at
   scale 1, one run each).
 
-BENCH_STEPS=build runs the builds alone (a delivery loaded once per scale, untimed). It prints one
-table and writes the figures to bench/results/<date>-<machine>.json (a run with other engines or
-steps adds them to the name, so it never replaces the full run's file).
+BENCH_STEPS=build runs the builds alone (a delivery loaded once per scale, untimed);
+BENCH_STEPS=refresh the refreshes and the nine-tab peer alone, with the refresh targets. It
+prints one table and writes the figures to bench/results/<date>-<machine>.json (a run with other
+engines or steps adds them to the name, so it never replaces the full run's file).
 """
 
 import argparse
@@ -44,12 +45,20 @@ from pathlib import Path
 from exports import BIG_TAB_ROWS, BIG_TAB_SCALE, bench_big_tab, bench_writers_long_tab
 from load_build import build_parts
 from measure import BENCH
-from report import print_engines, print_steps, print_summary, print_writers, write_figures
+from report import (
+    print_checks,
+    print_engines,
+    print_refresh,
+    print_steps,
+    print_summary,
+    print_writers,
+    write_figures,
+)
 from scale import BUILT, bench_scale
-from targets import build_fits, scaling, target_scale, targets, writer_checks
+from targets import build_fits, refresh_targets, scaling, target_scale, targets, writer_checks
 
 ENGINES = ("duckdb", "spark")  # what `smartsessions --target` builds on
-STEPS = ("all", "build")
+STEPS = ("all", "build", "refresh")
 
 
 def main() -> None:
@@ -73,7 +82,7 @@ def main() -> None:
         if scale == BIG_TAB_SCALE and args.steps == "all":  # the big tab starts from its build
             big_tab_base = work / "big-tab-base.duckdb"
             shutil.copy(work / BUILT, big_tab_base)
-    parts = build_parts(work / "empty.duckdb", engines)
+    parts = build_parts(work / "empty.duckdb", engines) if args.steps != "refresh" else {}
     big_tab = long_tab = None
     if args.steps == "all":
         big_tab = bench_big_tab(args.cache, work, args.big_tab_rows, big_tab_base)
@@ -81,10 +90,15 @@ def main() -> None:
         long_tab = bench_writers_long_tab(work, base, args.big_tab_rows)
     shutil.rmtree(work, ignore_errors=True)
     exponents = scaling(results)
-    fits = build_fits(results, engines)
+    fits = build_fits(results, engines) if args.steps != "refresh" else {}
     print_steps(results, exponents)
-    print_engines(results, fits, parts)
+    if args.steps != "refresh":
+        print_engines(results, fits, parts)
     checks = []
+    if args.steps == "refresh":
+        checks = refresh_targets(results)
+        print_refresh(results)
+        print_checks(results, checks)
     if big_tab is not None:
         print_writers(results, long_tab)
         checks = targets(results[target_scale(results)]["steps"], big_tab, results)

@@ -9,6 +9,7 @@ from deliveries import SEED, delivery
 from measure import program, run, smartsessions
 
 LABELS = ("refresh 1% new", "refresh, nothing new")  # in the order they run
+REFRESHED = Path("refresh-run") / "history.duckdb"  # in the work folder: all of it, refreshed
 
 
 def bench_refresh(scale: int, runs: int, cache: Path, work: Path) -> dict:
@@ -20,8 +21,8 @@ def bench_refresh(scale: int, runs: int, cache: Path, work: Path) -> dict:
     if not latest.exists():
         run(program("split_latest", delivery(cache, scale, "parquet"), history, latest))
     # Built where the timed refreshes run: dbt parses again when the database's path changes.
-    state, saved = work / "refresh-run", work / "refresh-saved"
-    db = state / "history.duckdb"
+    db, saved = work / REFRESHED, work / "refresh-saved"
+    state = db.parent
     for folder in (state, saved):
         shutil.rmtree(folder, ignore_errors=True)
     state.mkdir()

@@ -103,6 +103,11 @@ def print_summary(results: dict, big_tab: dict, checks: list) -> None:
     models = results[scale]["steps"]["build data work"]["models"]
     slowest = ", ".join(f"{name} {seconds:.2f}" for name, seconds in list(models.items())[:6])
     print(f"\nslowest models of the build at scale {scale} (s): {slowest}")
+    print_refresh(results)
+    print_checks(results, checks)
+
+
+def print_refresh(results: dict) -> None:
     print("\nrefresh, step by step (median s) against the history already loaded:")
     for scale_name, result in results.items():
         for label in ("refresh 1% new", "refresh, nothing new"):
@@ -111,7 +116,12 @@ def print_summary(results: dict, big_tab: dict, checks: list) -> None:
                 f"  scale {scale_name:>4}  {label:<22} {f['seconds']:6.2f} s = load {f['load']:.1f}"
                 f" + build {f['build']:.1f} + publish {f['publish']:.1f} + start-up"
             )
-    print(f"\ntargets at scale {scale}:")
+        new = result["steps"]["refresh 1% new"]
+        print(f"  scale {scale_name:>4}  1% new against the nine-tab peer: {new['ratio']:.2f}x")
+
+
+def print_checks(results: dict, checks: list) -> None:
+    print(f"\ntargets at scale {target_scale(results)}:")
     for label, passed in checks:
         print(f"  {'PASS' if passed else 'MISS'}  {label}")
 

@@ -7,7 +7,7 @@ from deliveries import FORMATS, delivery, fresh, records_in
 from exports import bench_export, bench_pandas, bench_writers, burst_floor, export_latency
 from load_build import PEER, bench_build, bench_load, bench_peer
 from measure import program, run, smartsessions
-from refresh import bench_refresh
+from refresh import REFRESHED, bench_refresh
 
 BUILT = "load-jsonl-gz.duckdb"  # the last delivery loaded: the scale's build is on it
 
@@ -21,10 +21,9 @@ def bench_scale(scale: int, runs: int, cache: Path, work: Path, engines: list, s
         run(smartsessions(db, "load", folder))
         return {"records": records_in(db), "steps": bench_build(db, folder, runs, work, engines)}
     if steps == "refresh":
-        db = work / "refresh-peer.duckdb"
-        fresh(db)
-        run(smartsessions(db, "load", folder))  # the peer reads raw: nothing to build
-        figures = bench_peer(db, runs) | bench_refresh(scale, runs, cache, work)
+        figures = bench_refresh(scale, runs, cache, work)
+        db = work / REFRESHED  # the whole delivery, refreshed: the peer reads its raw tables
+        figures |= bench_peer(db, runs)
         return {"records": records_in(db), "steps": refresh_against_peer(figures)}
     figures = bench_load(scale, runs, cache, work)
     db = work / BUILT

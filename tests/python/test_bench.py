@@ -71,7 +71,8 @@ def test_bench_runs_at_scale_one_and_writes_its_json(tmp_path):
     big_tab = figures["big_tab"]["by_rows"]
     assert big_tab["3000"]["sheets"] == {"Usage (detailed view)": 3000}
     assert big_tab["300"]["sheets"] == {"Usage (detailed view)": 300}
-    assert len(figures["targets"]) == 18
+    assert len(figures["targets"]) == 20
+    assert "refresh with nothing new <= 1 s at every scale" in figures["targets"]
     writers = figures["scales"]["1"]["writers"]
     for window in (writers["all history"], writers["one day"], figures["writers_long_tab"]):
         assert set(window["writers"]) == {
