@@ -17,6 +17,7 @@ from portal_kit import (
     SmtpServer,
     accounts,
     add_people,
+    finished,
     log_in,
     post_form,
     read_eml,
@@ -266,6 +267,22 @@ def test_a_grant_lost_otherwise_or_a_removed_account_sends_nothing(state):
     state.run("delete from accounts")
     assert Subscriptions(state).send_due(at(2026, 12, 4, 9)) == []
     assert state.one("select count(*) from subscriptions")[0] == 0
+
+
+def test_a_request_queued_before_its_subscription_was_cancelled_is_not_sent(portal_db, tmp_path):
+    settings = settings_for(portal_db, tmp_path)
+    add_people(settings)
+    state = State(settings.app_db)
+    ann = Person(1, ANN, frozenset({"LDN26"}))
+    number = subscribe(state, ann)
+    app = create_app(settings)  # the workers are not started: the request waits
+    (queued,) = Subscriptions(state).send_due(now())  # due within the last day
+    assert Subscriptions(state).cancel(ann, "LDN26", number)
+    with TestClient(app):
+        row = finished(settings, queued)
+    reason = "the subscription was cancelled before this was sent"
+    assert (row["state"], row["reason"]) == ("failed", reason)
+    assert not (settings.outbox / f"request-{queued}.eml").exists()
 
 
 def test_the_email_goes_to_the_accounts_address_at_the_due_time(state):

@@ -163,15 +163,24 @@ class Requests:
         )
         return row[0]
 
-    def allowed(self, request: ReportRequest) -> bool:
-        """Whether the account still exists and may still see the event app."""
-        return (
-            self.state.one(
-                "select 1 from grants where account_id = ? and event_id = ?",
-                [request.account_id, request.event_id],
-            )
-            is not None
+    def refusal(self, request: ReportRequest) -> str | None:
+        """Why the request may not be sent any more (None: it may): the account was removed or
+        may no longer see the event app, or the subscription it was made for was cancelled
+        while it waited for a worker."""
+        granted = self.state.one(
+            "select 1 from grants where account_id = ? and event_id = ?",
+            [request.account_id, request.event_id],
         )
+        if granted is None:
+            return "the event app is no longer available"
+        if request.subscription_id is not None and (
+            self.state.one(
+                "select 1 from subscriptions where subscription_id = ?", [request.subscription_id]
+            )
+            is None
+        ):
+            return "the subscription was cancelled before this was sent"
+        return None
 
     def reusable(self, request: ReportRequest, publication: str) -> ReportRequest | None:
         """An earlier request's workbook of the same event app, window and publication."""

@@ -184,16 +184,18 @@ class Workers:
 
     def run(self, claimed: ReportRequest) -> None:
         """Export (or reuse) and send one request, recording how it went. A request whose
-        account was removed meanwhile is gone from the state: nothing is sent."""
+        account was removed meanwhile is gone from the state, and one whose grant or
+        subscription ended meanwhile fails saying so: nothing is sent."""
         try:
             request = claimed
-            if self.requests.allowed(request) and not request.ready:
+            if self.requests.refusal(request) is None and not request.ready:
                 self._make_workbook(request)
                 request = self.requests.get(request.request_id)
             if request is None:
                 return
-            if not self.requests.allowed(request):  # checked again: an export takes a while
-                self.requests.finish(request, "failed", "the event app is no longer available")
+            # checked again: an export takes a while
+            if (refused := self.requests.refusal(request)) is not None:
+                self.requests.finish(request, "failed", refused)
                 return
             self._send(request)
         except Stopping:
