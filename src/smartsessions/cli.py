@@ -251,8 +251,9 @@ def demo(
 @app.command(cls=FlagsWithoutValues)
 def export(
     event: Annotated[str, typer.Option(help="The event app's short code.")],
+    # text, not a Path: an empty --out would be the current folder as a Path
     out: Annotated[
-        Path, typer.Option(help="The workbook to write (.xlsx), or the folder of data files.")
+        str, typer.Option(help="The workbook to write (.xlsx), or the folder of data files.")
     ],
     start: Annotated[
         str | None, typer.Option("--from", help="First local date, YYYY-MM-DD.")
@@ -275,6 +276,9 @@ def export(
     from smartsessions.report.export import export_report
     from smartsessions.report.window import read_window
 
+    if not out:
+        raise SmartSessionsError("--out is empty: give the workbook's path or a folder")
+    out = Path(out)
     window = read_window(start, end)
     if fmt is ExportFormat.xlsx:
         summary = export_report(

@@ -51,6 +51,17 @@ def test_only_load_creates_a_database(tmp_path, monkeypatch, command):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_an_empty_out_is_one_line_and_writes_nothing(tmp_path, monkeypatch, fmt):
+    monkeypatch.chdir(tmp_path)  # an empty path would have been this folder
+    empty = invoke("export", "--event", "LDN26", "--out", "", "--format", fmt)
+    assert (empty.exit_code, empty.stderr) == (
+        1,
+        "error: --out is empty: give the workbook's path or a folder\n",
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize("command", [["status"], ["build"], ["user", "list"]], ids=" ".join)
 def test_an_empty_db_or_a_folder_is_one_line(tmp_path, monkeypatch, command):
     work = tmp_path / "work"
