@@ -136,6 +136,9 @@ class SparkCluster:
             "spark.hadoop.hive.exec.scratchdir": f"{folder}/tmp/hive",
             "spark.local.dir": f"{folder}/tmp",
             "spark.sql.session.timeZone": "UTC",
+            # as dbt-spark's session method sets it; over Thrift its setting is ignored unless
+            # prefixed (profiles.yml), and a plain PyHive session gets this one
+            "spark.sql.ansi.enabled": "false",
             # as profiles.yml's spark target: small data, AQE off (UnionExec), parquet micros
             "spark.sql.shuffle.partitions": "4",
             "spark.sql.adaptive.enabled": "false",
