@@ -10,6 +10,7 @@ the worker's group), so that `stop` ends them all, even after a failed start.
         ...  # dbt --target spark_thrift, with SMARTSESSIONS_THRIFT_PORT=cluster.thrift_port
 """
 
+import ctypes
 import os
 import signal
 import socket
@@ -169,6 +170,7 @@ class SparkCluster:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # its own process group: see stop()
+                preexec_fn=_die_with_parent,
             )
 
     def _wait_for_thrift(self, deadline: float) -> None:
@@ -190,6 +192,14 @@ class SparkCluster:
                         f"no Thrift Server on port {self.thrift_port}: {error}"
                     ) from error
             time.sleep(0.5)
+
+
+def _die_with_parent() -> None:
+    """In the child before it runs the JVM: SIGKILL when this process dies, even killed by
+    SIGKILL itself, when stop() never runs (Linux's parent-death signal; it outlives exec, and
+    an executor ends when its worker or its driver has gone)."""
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def _end_group(process: subprocess.Popen, grace: float) -> None:
