@@ -19,9 +19,10 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	touch $@
 
-# The [spark] extra (dbt-spark, pyspark) on top, for test-spark and a bench with Spark.
+# The [spark] extra (dbt-spark, pyspark) on top, for test-spark and a bench with Spark, and the
+# [spark-cluster] extra (PyHive) for the Thrift Server's test in it.
 $(SPARK_INSTALLED): $(INSTALLED)
-	$(BIN)/python -m pip install --quiet -e '.[dev,bench,spark]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench,spark,spark-cluster]'
 	touch $@
 
 demo: $(INSTALLED)

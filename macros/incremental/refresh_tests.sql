@@ -24,9 +24,14 @@
     {%- do return(relation) -%}
 {%- endmacro %}
 
+{#- Whether this run is a refresh's: `dbt build --selector refresh` (selectors.yml). -#}
+{% macro is_refresh_selection() -%}
+    {{ return(invocation_args_dict.get('selector') == 'refresh') }}
+{%- endmacro %}
+
 {#- Whether the test being compiled is a refresh's test of an incremental model. -#}
 {% macro checks_written_rows_only() -%}
-    {%- if not execute or invocation_args_dict.get('selector') != 'refresh' -%}
+    {%- if not execute or not is_refresh_selection() -%}
         {%- do return(false) -%}
     {%- endif -%}
     {%- set tested = graph.nodes.get(model.attached_node) if model.attached_node else none -%}

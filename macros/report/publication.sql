@@ -24,8 +24,7 @@
             {%- do needed.append(node.unique_id) -%}
         {%- endfor -%}
         {%- set complete = needed | reject('in', ran) | list | length == 0 -%}
-        {%- set refreshed = invocation_args_dict.get('selector') == 'refresh' -%}
-        {{ 'success' if flags.WHICH == 'build' and (complete or refreshed) else 'partial' }}
+        {{ 'success' if flags.WHICH == 'build' and (complete or is_refresh_selection()) else 'partial' }}
     {%- endif -%}
 {%- endmacro %}
 

@@ -34,7 +34,7 @@ class RefreshSummary:
     build: "BuildSummary | None"  # None: nothing new, no dbt run
     seconds: float
     load_seconds: float
-    plan: Plan = Plan.COMPLETE
+    plan: Plan
 
     def describe(self) -> str:
         load, build = self.load, self.build
