@@ -10,7 +10,7 @@ ANALYST_VENV ?= .venv-analyst
 TEST_DB := target/test.duckdb
 TEST_DELIVERY := target/test-delivery
 
-.PHONY: demo test test-deep test-spark lint pytest dbt-test bench analyst clean
+.PHONY: demo test test-deep test-spark test-cluster lint pytest dbt-test bench analyst clean
 
 $(INSTALLED): pyproject.toml
 	@echo "creating $(VENV) and installing smartsessions with dbt, DuckDB and the dev tools (about a minute)"
@@ -19,8 +19,8 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	touch $@
 
-# The [spark] extra (dbt-spark, pyspark) on top, for test-spark and a bench with Spark, and the
-# [spark-cluster] extra (PyHive) for the Thrift Server's test in it.
+# The [spark] extra (dbt-spark, pyspark) on top, for test-spark, test-cluster and a bench with
+# Spark, and the [spark-cluster] extra (PyHive) for the cluster's Thrift Server.
 $(SPARK_INSTALLED): $(INSTALLED)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench,spark,spark-cluster]'
 	touch $@
@@ -56,7 +56,13 @@ test-deep: $(INSTALLED)
 # The same pipeline on Spark (needs Java 17+): the generated scale-1 delivery built on DuckDB
 # and on Spark (every data test and unit test on both), marts and workbooks compared.
 test-spark: $(SPARK_INSTALLED)
-	$(BIN)/pytest tests/spark
+	$(BIN)/pytest tests/spark -m "not cluster"
+
+# The same on a Spark standalone cluster (a master, two workers and a Thrift Server, each its own
+# JVM on loopback, started by the tests): built through dbt-spark's thrift method, published,
+# marts and workbooks compared with DuckDB's.
+test-cluster: $(SPARK_INSTALLED)
+	$(BIN)/pytest tests/spark -m cluster
 
 # Not part of `make test`: BENCH_SCALES=1,10,100,1000 BENCH_RUNS=3 make bench; with
 # BENCH_ENGINES=duckdb,spark it builds on both (the [spark] extra), BENCH_STEPS=build the builds only.

@@ -13,6 +13,60 @@
     A tab mart saves its own rows in a post-hook, so a build of any selection keeps them in
     step with the marts; a windowed build (report_from / report_to set) saves nothing. -#}
 
+{#- The descriptions of the exporter's catalog tables, for both engines: DuckDB comments on
+    them, Spark creates them with these comments (macros/spark/spark_catalog.sql), and analysts
+    read them in the published catalog either way. -#}
+{% macro report_catalog_docs() %}
+    {{ return({
+        'report_tabs': {
+            'about': "One row per report tab: its position, name, mart, and report view with what it reads (saved by the build).",
+            'columns': {
+                'tab_order': "The tab's position in the workbook.",
+                'tab_name': "The tab's name.",
+                'model': "The mart the tab reads (its dbt model).",
+                'relation': "The mart, schema.name.",
+                'window_relation': "For a windowed tab, its report view (report.<tab>), which reads the session variables report_from / report_to.",
+                'window_inputs': "The relations that view reads, comma-separated.",
+                'saved_at': "The start of the build that saved the row (UTC)."
+            }
+        },
+        'report_tab_columns': {
+            'about': "One row per column of a report tab: its workbook header and type (saved by the build).",
+            'columns': {
+                'model': "The tab's mart.",
+                'column_order': "The column's position in the tab.",
+                'column_name': "The mart's column.",
+                'header': "Its workbook header.",
+                'data_type': "Its type."
+            }
+        },
+        'build_runs': {
+            'about': "One row per dbt build or run: window vars, start, finish and outcome.",
+            'columns': {
+                'invocation_id': "dbt's id of the run.",
+                'command': "build or run.",
+                'report_from': "The window's first date, when the run had one (its marts are not the published ones).",
+                'report_to': "The window's last date, when the run had one.",
+                'started_at': "When it started (UTC).",
+                'finished_at': "When it finished (UTC); empty while running or when it never reached its end.",
+                'status': "running, success (complete, every node passed: published), failed, or partial (not every model, seed and data test ran: not published)."
+            }
+        },
+        'build_failures': {
+            'about': "One row per node of a dbt build or run that did not pass: error, fail or warn, rows failing, where they are kept.",
+            'columns': {
+                'invocation_id': "The run (build_runs).",
+                'resource_type': "model, seed, test, unit_test, ...",
+                'node_name': "The node's name.",
+                'status': "error (it did not run through), fail or warn (a test found rows).",
+                'failing_rows': "A test that ran: the rows it found.",
+                'stored_failures': "schema.table of the working database that keeps those rows.",
+                'message': "dbt's message."
+            }
+        }
+    }) }}
+{% endmacro %}
+
 {% macro create_report_catalog() %}
     {{ return(adapter.dispatch('create_report_catalog', 'smartsessions')()) }}
 {% endmacro %}
@@ -57,40 +111,12 @@
         stored_failures varchar,
         message varchar
     );
-    comment on table marts.report_tabs is
-        'One row per report tab: its position, name, mart, and report view with what it reads (saved by the build).';
-    comment on table marts.report_tab_columns is
-        'One row per column of a report tab: its workbook header and type (saved by the build).';
-    comment on table marts.build_runs is
-        'One row per dbt build or run: window vars, start, finish and outcome.';
-    comment on table marts.build_failures is
-        'One row per node of a dbt build or run that did not pass: error, fail or warn, rows failing, where they are kept.';
-    comment on column marts.report_tabs.tab_order is 'The tab''s position in the workbook.';
-    comment on column marts.report_tabs.tab_name is 'The tab''s name.';
-    comment on column marts.report_tabs.model is 'The mart the tab reads (its dbt model).';
-    comment on column marts.report_tabs.relation is 'The mart, schema.name.';
-    comment on column marts.report_tabs.window_relation is 'For a windowed tab, its report view (report.<tab>), which reads the session variables report_from / report_to.';
-    comment on column marts.report_tabs.window_inputs is 'The relations that view reads, comma-separated.';
-    comment on column marts.report_tabs.saved_at is 'The start of the build that saved the row (UTC).';
-    comment on column marts.report_tab_columns.model is 'The tab''s mart.';
-    comment on column marts.report_tab_columns.column_order is 'The column''s position in the tab.';
-    comment on column marts.report_tab_columns.column_name is 'The mart''s column.';
-    comment on column marts.report_tab_columns.header is 'Its workbook header.';
-    comment on column marts.report_tab_columns.data_type is 'Its type.';
-    comment on column marts.build_runs.invocation_id is 'dbt''s id of the run.';
-    comment on column marts.build_runs.command is 'build or run.';
-    comment on column marts.build_runs.report_from is 'The window''s first date, when the run had one (its marts are not the published ones).';
-    comment on column marts.build_runs.report_to is 'The window''s last date, when the run had one.';
-    comment on column marts.build_runs.started_at is 'When it started (UTC).';
-    comment on column marts.build_runs.finished_at is 'When it finished (UTC); empty while running or when it never reached its end.';
-    comment on column marts.build_runs.status is 'running, success (complete, every node passed: published), failed, or partial (not every model, seed and data test ran: not published).';
-    comment on column marts.build_failures.invocation_id is 'The run (build_runs).';
-    comment on column marts.build_failures.resource_type is 'model, seed, test, unit_test, ...';
-    comment on column marts.build_failures.node_name is 'The node''s name.';
-    comment on column marts.build_failures.status is 'error (it did not run through), fail or warn (a test found rows).';
-    comment on column marts.build_failures.failing_rows is 'A test that ran: the rows it found.';
-    comment on column marts.build_failures.stored_failures is 'schema.table of the working database that keeps those rows.';
-    comment on column marts.build_failures.message is 'dbt''s message.';
+    {%- for table, docs in report_catalog_docs().items() %}
+    comment on table marts.{{ table }} is '{{ docs.about | replace("'", "''") }}';
+    {%- for column, about in docs.columns.items() %}
+    comment on column marts.{{ table }}.{{ column }} is '{{ about | replace("'", "''") }}';
+    {%- endfor %}
+    {%- endfor %}
 {% endmacro %}
 
 {% macro save_report_tab() %}

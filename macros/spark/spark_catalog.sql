@@ -7,26 +7,33 @@
 
 {% macro spark__create_report_catalog() %}
     {%- do run_query('create database if not exists marts') -%}
-    {%- do run_query("
-        create table if not exists marts.report_tabs (
-            tab_order int, tab_name string, relation string, window_relation string,
-            window_inputs string, saved_at timestamp, model string
-        ) using parquet partitioned by (model)
-        comment 'One row per report tab: its position, name, mart, and report view with what it reads (saved by the build).'
-    ") -%}
-    {%- do run_query("
-        create table if not exists marts.report_tab_columns (
-            column_order int, column_name string, header string, data_type string, model string
-        ) using parquet partitioned by (model)
-        comment 'One row per column of a report tab: its workbook header and type (saved by the build).'
-    ") -%}
-    {%- do run_query("
-        create table if not exists marts.build_runs (
-            command string, report_from string, report_to string, started_at timestamp,
-            finished_at timestamp, status string, invocation_id string
-        ) using parquet partitioned by (invocation_id)
-        comment 'One row per dbt build or run: window vars, start, finish and outcome.'
-    ") -%}
+    {%- do spark_catalog_table('report_tabs', [
+        ('tab_order', 'int'), ('tab_name', 'string'), ('relation', 'string'),
+        ('window_relation', 'string'), ('window_inputs', 'string'), ('saved_at', 'timestamp'),
+        ('model', 'string')
+    ], 'model') -%}
+    {%- do spark_catalog_table('report_tab_columns', [
+        ('column_order', 'int'), ('column_name', 'string'), ('header', 'string'),
+        ('data_type', 'string'), ('model', 'string')
+    ], 'model') -%}
+    {%- do spark_catalog_table('build_runs', [
+        ('command', 'string'), ('report_from', 'string'), ('report_to', 'string'),
+        ('started_at', 'timestamp'), ('finished_at', 'timestamp'), ('status', 'string'),
+        ('invocation_id', 'string')
+    ], 'invocation_id') -%}
+{% endmacro %}
+
+{#- A catalog table with its descriptions (report_catalog_docs), partitioned by its last column. -#}
+{% macro spark_catalog_table(table, columns, partition) %}
+    {%- set docs = report_catalog_docs()[table] -%}
+    {%- set body = [] -%}
+    {%- for name, type in columns -%}
+        {%- do body.append(name ~ ' ' ~ type ~ ' comment ' ~ spark_text(docs.columns[name])) -%}
+    {%- endfor -%}
+    {%- do run_query(
+        'create table if not exists marts.' ~ table ~ ' (' ~ body | join(', ') ~ ')'
+        ~ ' using parquet partitioned by (' ~ partition ~ ') comment ' ~ spark_text(docs.about)
+    ) -%}
 {% endmacro %}
 
 {% macro spark__write_report_tab(tab, relation, window_relation, window_inputs, columns) %}

@@ -16,6 +16,7 @@ from smartsessions.workspace import database_path
 class Target(StrEnum):
     duckdb = "duckdb"
     spark = "spark"
+    spark_thrift = "spark_thrift"
 
 
 # --db is accepted before the command name and after it (the command's own wins).
@@ -29,8 +30,8 @@ TargetOption = Annotated[
     typer.Option(
         "--target",
         envvar="SMARTSESSIONS_TARGET",
-        help="duckdb, or spark: load also writes the landing folder Spark reads, build and"
-        " export run on Spark [default: duckdb]",
+        help="duckdb, spark (local mode) or spark_thrift (a cluster's Thrift Server): load also"
+        " writes the landing folder Spark reads, build and export run on Spark [default: duckdb]",
     ),
 ]
 state: dict[str, str | Target | None] = {}

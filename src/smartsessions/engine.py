@@ -1,5 +1,6 @@
 """The engines the dbt project runs on. DuckDB is the core: what this class does. Spark is a wing
-(`smartsessions.spark.engine`) that overrides where it differs; `engine_for` is the one place
+that overrides where it differs: local mode (`smartsessions.spark.engine`), and a cluster through
+its Thrift Server (`smartsessions.spark.cluster_engine`); `engine_for` is the one place
 that chooses, so the CLI, the load, the build, the export and the dbt runner never ask which
 engine they run on.
 """
@@ -33,6 +34,14 @@ class Engine:
         with connect(db_path) as con:
             publish_failed_build(con, db_path)
 
+    def outcome(self, db_path: Path, result):
+        """What the end of the dbt run `result` did for readers: a PublishSummary, the
+        SmartSessionsError that stopped publishing, or None (on DuckDB the run's end
+        publishes it: macros/report/publication.sql)."""
+        from smartsessions.pipeline.dbt_plugin import take_outcome  # dbt: only after a run
+
+        return take_outcome(db_path)
+
     @contextmanager
     def report_catalog(self, db_path: Path, event_code: str, window: Window, out: Path):
         """The DuckDB catalog an export of `event_code` for `window` to `out` reads."""
@@ -44,4 +53,8 @@ def engine_for(target: str) -> Engine:
         from smartsessions.spark.engine import SparkEngine  # Spark's modules load only for Spark
 
         return SparkEngine()
+    if target == "spark_thrift":
+        from smartsessions.spark.cluster_engine import ClusterEngine
+
+        return ClusterEngine()
     return Engine()

@@ -5,7 +5,8 @@ kept beside it. A database NAME.duckdb has, in its folder:
     NAME.published.duckdb     the catalog readers open (`build`, `refresh` publish it)
     NAME.lake/                the published marts' parquet files the catalog names
     NAME.landing/             the raw tables' parquet mirror Spark reads (`load --target spark`)
-    NAME.dbt/                 dbt's target/ and logs/ (NAME.dbt/spark/ for Spark's runs)
+    NAME.dbt/                 dbt's target/ and logs/ (NAME.dbt/spark/, NAME.dbt/spark_thrift/
+                              for Spark's runs, local and on a cluster)
     NAME.spark/               Spark's metastore, warehouse and temporary files
     NAME.refresh.lock         held for a whole refresh, never removed
     NAME.last_checked         when a refresh last looked for new files (`status` shows it)
@@ -79,8 +80,9 @@ class Workspace:
         return self._beside(".dbt")
 
     def dbt_target(self, target: str = "duckdb") -> Path:
-        """dbt's folder for the database and target: Spark's runs keep their own manifest."""
-        return self.dbt / "spark" if target == "spark" else self.dbt
+        """dbt's folder for the database and target: Spark's runs (local and on a cluster)
+        keep their own manifest."""
+        return self.dbt if target == "duckdb" else self.dbt / target
 
     @property
     def spark(self) -> Path:

@@ -1,6 +1,7 @@
 """`smartsessions build`: dbt build in-process, one-line failures, the file released after."""
 
 import errno
+import json
 import os
 import shutil
 import signal
@@ -35,6 +36,36 @@ def built(tmp_path_factory) -> Path:
     load_delivery(db, FIXTURE)
     run_build(db, unit_tests=False)
     return db
+
+
+def test_the_declared_column_types_are_duckdbs(built):
+    """A column's data_type in the models' YAML (the marts' contracts, the published
+    intermediate models) is what a DuckDB build makes: a cluster's build is published with
+    these types (spark/cluster_publish.py), so they must not drift."""
+    manifest = json.loads((Workspace(built).dbt_target() / "target" / "manifest.json").read_text())
+    declared = {
+        (node["schema"], node["alias"], name): column["data_type"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model"
+        for name, column in node["columns"].items()
+        if column.get("data_type")
+    }
+    with duckdb.connect(str(built), read_only=True) as con:
+        built_types = {
+            (schema, table, column): kind
+            for schema, table, column, kind in con.execute(
+                "select schema_name, table_name, column_name, data_type from duckdb_columns()"
+            ).fetchall()
+        }
+        wrong = {
+            key: (kind, built_types.get(key))
+            for key, kind in declared.items()
+            if con.execute(f"select typeof(cast(null as {kind}))").fetchone()[0]
+            != built_types.get(key)
+        }
+    published_intermediate = {key[:2] for key in declared if key[0] == "intermediate"}
+    assert len(declared) > 150 and len(published_intermediate) == 7
+    assert wrong == {}
 
 
 def copy_of(db: Path, folder: Path) -> Path:

@@ -19,9 +19,10 @@ from smartsessions.pipeline.build import run_build
 from smartsessions.pipeline.dbt_runner import invoke_dbt
 from smartsessions.report.export import export_report
 from smartsessions.report.window import Window
-from smartsessions.spark.spark_catalog import attach_spark_tables
+from smartsessions.spark.spark_catalog import attach_spark_tables, local_tables
 from smartsessions.sql import literal
 from smartsessions.synthetic.generate import generate_delivery
+from smartsessions.workspace import Workspace
 
 MARTS = (
     "room_schedules",
@@ -76,33 +77,40 @@ def rows(con, relation: str, columns: list[str]) -> list[tuple]:
     return sorted((tuple(map(plain, row)) for row in found), key=repr)
 
 
-def compare(db: Path, schema: str) -> dict[str, int]:
-    """Every mart of `schema` on DuckDB against Spark's: the same rows (without the load each
-    was computed at); the rows per mart."""
-    return {
-        mart: compare_mart(db, schema, mart) for mart in (MARTS if schema == "marts" else WINDOWED)
-    }
+def compare(db: Path, schema: str, tables: dict | None = None) -> dict[str, int]:
+    """Every mart of `schema` on DuckDB against Spark's (its tables' folders `tables`, by
+    default those of local mode): the same rows (without the load each was computed at); the
+    rows per mart."""
+    marts = MARTS if schema == "marts" else WINDOWED
+    return {mart: compare_mart(db, schema, mart, tables) for mart in marts}
 
 
-def compare_mart(db: Path, schema: str, mart: str) -> int:
+def compare_mart(db: Path, schema: str, mart: str, tables: dict | None = None) -> int:
     """One mart on DuckDB against Spark's (as `compare`); its rows."""
     with duckdb.connect() as con:  # Spark's tables as views here, DuckDB's attached
         con.execute("set TimeZone = 'UTC'")
         con.execute(f"attach {literal(str(db))} as duck (read_only)")
-        attach_spark_tables(con, db)
-        columns = [
-            name
-            for (name,) in con.execute(
-                "select column_name from information_schema.columns where table_catalog ="
-                " 'duck' and table_schema = ? and table_name = ? order by ordinal_position",
-                [schema, mart],
-            ).fetchall()
-            if name != "_processed_load_id"
-        ]
-        duck = rows(con, f"duck.{schema}.{mart}", columns)
-        spark = rows(con, f"memory.{schema}.{mart}", columns)
-        assert spark == duck, f"{schema}.{mart}"
-        return len(duck)
+        spark = local_tables(db) if tables is None else tables
+        attach_spark_tables(con, spark, Workspace(db).landing)
+        return same_rows(con, f"duck.{schema}.{mart}", f"memory.{schema}.{mart}")
+
+
+def same_rows(con, expected: str, found: str) -> int:
+    """Asserts that relation `found` holds the rows of `expected` (catalog.schema.name), the
+    load each was computed at aside; their number."""
+    catalog, schema, name = expected.split(".")
+    columns = [
+        column
+        for (column,) in con.execute(
+            "select column_name from information_schema.columns where table_catalog = ?"
+            " and table_schema = ? and table_name = ? order by ordinal_position",
+            [catalog, schema, name],
+        ).fetchall()
+        if column != "_processed_load_id"
+    ]
+    wanted = rows(con, expected, columns)
+    assert rows(con, found, columns) == wanted, found
+    return len(wanted)
 
 
 def test_every_mart_is_the_same_on_both_engines(both):

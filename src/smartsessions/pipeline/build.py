@@ -1,6 +1,6 @@
 """`smartsessions build`: dbt build, in-process, against the working database; then the marts
 are published for readers (publish.py) when every node passed. The engine says what happens
-around dbt's run (`engine.py`; on Spark, nothing is published)."""
+around dbt's run (`engine.py`; in Spark's local mode nothing is published, a cluster's build is)."""
 
 import time
 from dataclasses import dataclass
@@ -15,7 +15,6 @@ from rich.progress import Progress
 from smartsessions.engine import engine_for
 from smartsessions.errors import SmartSessionsError
 from smartsessions.pipeline.build_record import save_build_record
-from smartsessions.pipeline.dbt_plugin import take_outcome
 from smartsessions.pipeline.dbt_runner import dbt_log, invoke_dbt
 from smartsessions.pipeline.publish import PublishSummary
 from smartsessions.workspace import Workspace
@@ -29,7 +28,7 @@ class BuildSummary:
     models: int
     tests: int
     seconds: float  # dbt's run, publishing (at its end) aside
-    published: PublishSummary | None  # None on Spark: the export reads its tables
+    published: PublishSummary | None  # None in Spark's local mode: the export reads its tables
 
     def describe(self) -> str:
         return f"{self.models} models built, {self.tests} tests passed"
@@ -67,7 +66,7 @@ def run_build(
         result = invoke_dbt(db_path, args, target=target, manifest=manifest)
     seconds = time.perf_counter() - started
     # the end of dbt's run published it, or recorded for readers why not (publication.sql)
-    outcome = take_outcome(db_path)
+    outcome = engine.outcome(db_path, result)
     if not result.success:
         failure = _failure(result, db_path, target)
         if outcome is None and result.exception is not None:

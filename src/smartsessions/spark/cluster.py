@@ -8,6 +8,9 @@ the worker's group), so that `stop` ends them all, even after a failed start.
 
     with spark_cluster(folder) as cluster:
         ...  # dbt --target spark_thrift, with SMARTSESSIONS_THRIFT_PORT=cluster.thrift_port
+
+By hand, `python -m smartsessions.spark.cluster FOLDER` starts one, prints the Thrift Server's
+port and keeps it up until Ctrl-C (docs/spark.md).
 """
 
 import ctypes
@@ -15,6 +18,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -231,3 +235,25 @@ def spark_cluster(folder: Path, **settings):
         yield cluster
     finally:
         cluster.stop()
+
+
+def main() -> None:
+    """Start a cluster in the folder given, say how to reach it, stop it on Ctrl-C."""
+    if len(sys.argv) != 2:
+        sys.exit("usage: python -m smartsessions.spark.cluster FOLDER")
+    cluster = SparkCluster(Path(sys.argv[1]).resolve())
+    try:
+        seconds = cluster.start()
+        print(f"Spark cluster up in {seconds:.0f} s ({cluster.master_url}); for its builds:")
+        print(f"export SMARTSESSIONS_THRIFT_PORT={cluster.thrift_port}", flush=True)
+        signal.pause()
+    except KeyboardInterrupt:
+        pass
+    except (RuntimeError, TimeoutError) as error:
+        sys.exit(f"the cluster did not start: {error}")
+    finally:
+        cluster.stop()
+
+
+if __name__ == "__main__":
+    main()

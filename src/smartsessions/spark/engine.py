@@ -11,7 +11,7 @@ from pathlib import Path
 from smartsessions.engine import Engine
 from smartsessions.errors import SmartSessionsError
 from smartsessions.report.window import Window
-from smartsessions.spark.spark_catalog import write_catalog
+from smartsessions.spark.spark_catalog import build_window, local_tables, write_catalog
 from smartsessions.work_files import remove, work_path
 from smartsessions.workspace import Workspace
 
@@ -52,12 +52,21 @@ class SparkEngine(Engine):
     def record_failure(self, db_path: Path) -> None:
         pass  # nothing published to tell
 
+    def outcome(self, db_path: Path, result) -> None:
+        return None  # nothing published
+
+    def tables(self, db_path: Path) -> dict[tuple[str, str], Path]:
+        """(schema, table) -> the folder of its files, for what the Spark build left."""
+        return local_tables(db_path)
+
     @contextmanager
     def report_catalog(self, db_path: Path, event_code: str, window: Window, out: Path):
         """A catalog over Spark's tables, made for this export beside `out`, removed after."""
+        if not window.is_open:
+            build_window(db_path, window, self.target)
         catalog = work_path(out, "catalog")
         try:
-            write_catalog(db_path, catalog, window)
+            write_catalog(catalog, self.tables(db_path), Workspace(db_path).landing)
             yield catalog
         finally:
             remove(catalog)
