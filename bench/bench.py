@@ -8,7 +8,9 @@ process tree, sampled: Spark's JVM is a process the step never waits for), with 
 - load: `smartsessions load` of a parquet, csv.gz and jsonl.gz delivery, against DuckDB's own
   unvalidated bulk read of the same files (bench/bulk_read.py);
 - build: `smartsessions build` on each engine of BENCH_ENGINES (default duckdb; duckdb,spark
-  adds `--target spark` from the landing folder), split into the fixed cost (the same build with
+  adds `--target spark` from the landing folder, spark_thrift `--target spark_thrift` on a
+  standalone cluster started for the run on this machine: a master, two workers of one core,
+  a Thrift Server; its start is timed once), split into the fixed cost (the same build with
   nothing loaded) and the data work (the rest), against bench/peer.sql (bench/peer.py: the nine
   tabs for every event app in one hand-written DuckDB script);
   each engine's whole build fitted as fixed seconds + seconds per record over the scales, and
@@ -40,6 +42,7 @@ engines or steps adds them to the name, so it never replaces the full run's file
 import argparse
 import os
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 from exports import BIG_TAB_ROWS, BIG_TAB_SCALE, bench_big_tab, bench_writers_long_tab
@@ -57,7 +60,7 @@ from report import (
 from scale import BUILT, bench_scale
 from targets import build_fits, refresh_targets, scaling, target_scale, targets, writer_checks
 
-ENGINES = ("duckdb", "spark")  # what `smartsessions --target` builds on
+ENGINES = ("duckdb", "spark", "spark_thrift")  # what `smartsessions --target` builds on
 STEPS = ("all", "build", "refresh")
 
 
@@ -76,6 +79,31 @@ def main() -> None:
     if unknown := set(engines) - set(ENGINES):
         parser.error(f"unknown engine {', '.join(sorted(unknown))} (known: {', '.join(ENGINES)})")
     work = args.cache / "work"
+    with cluster_for(engines, work) as cluster_start:
+        run_all(args, scales, engines, work, cluster_start)
+
+
+@contextmanager
+def cluster_for(engines: list, work: Path):
+    """A Spark cluster for the run when spark_thrift is benched (its builds find it running),
+    stopped after; the seconds it took to start, or None."""
+    if "spark_thrift" not in engines:
+        yield None
+        return
+    from smartsessions.spark.cluster import SparkCluster  # the [spark-cluster] extra
+
+    shutil.rmtree(work / "cluster", ignore_errors=True)
+    cluster = SparkCluster(work / "cluster")
+    started = cluster.start()
+    os.environ["SMARTSESSIONS_THRIFT_PORT"] = str(cluster.thrift_port)  # its builds' profile
+    print(f"Spark cluster started in {started:.1f} s")
+    try:
+        yield started
+    finally:
+        cluster.stop()
+
+
+def run_all(args, scales: list[int], engines: list, work: Path, cluster_start) -> None:
     results, big_tab_base = {}, None
     for scale in scales:
         results[str(scale)] = bench_scale(scale, args.runs, args.cache, work, engines, args.steps)
@@ -113,6 +141,7 @@ def main() -> None:
         "scaling_exponents": exponents,
         "build_fits": fits,
         "build_parts": parts,
+        "cluster_start_s": cluster_start,
         "big_tab": big_tab,
         "writers_long_tab": long_tab,
         "targets": {label: passed for label, passed in checks},

@@ -37,19 +37,22 @@ def print_engines(results: dict, fits: dict, parts: dict) -> None:
         )
         for engine, fit in fits.items():
             print(f"  {engine:<7} {fit['fixed_s']:7.1f} s + {fit['us_per_record']:6.2f} µs/record")
-    if "duckdb" in fits and "spark" in fits and fits["duckdb"]["us_per_record"] > 0:
-        ratio = fits["spark"]["us_per_record"] / fits["duckdb"]["us_per_record"]
+    for spark in (engine for engine in fits if engine != "duckdb"):
+        if fits["duckdb"]["us_per_record"] <= 0:
+            break
+        ratio = fits[spark]["us_per_record"] / fits["duckdb"]["us_per_record"]
         print(
-            f"Spark overtakes DuckDB with over {ratio:.1f} times its cores (per-record work divided"
-            " by cores, fixed costs as here):"
+            f"{spark} overtakes DuckDB with over {ratio:.1f} times its cores (per-record work"
+            " divided by cores, fixed costs as here):"
         )
         for duckdb_cores in (2, 16, 64):
             more = [math.ceil(duckdb_cores * ratio * times) for times in (2, 4)]
             past = ", ".join(
-                f"on {cores:,} cores past {crossover(fits, duckdb_cores, cores):,.0f} records"
+                f"on {cores:,} cores past {records:,.0f} records"
                 for cores in more
+                if (records := crossover(fits, duckdb_cores, cores, spark)) is not None
             )
-            print(f"  DuckDB on {duckdb_cores:>2} cores: Spark {past}")
+            print(f"  DuckDB on {duckdb_cores:>2} cores: {spark} {past}")
     print("\nwhere a build's fixed cost goes (nothing loaded, s; nodes: count, total, median):")
     for engine, found in parts.items():
         nodes = "; ".join(

@@ -125,16 +125,17 @@ def build_fits(results: dict, engines: list) -> dict:
     return fits
 
 
-def crossover(fits: dict, duckdb_cores: int, spark_cores: int) -> float | None:
-    """Records past which Spark on `spark_cores` builds faster than DuckDB on one machine of
-    `duckdb_cores`, when both engines' per-record work divides by their cores (measured here on
-    this machine's) and their fixed costs stay as measured; None when it never does."""
+def crossover(fits: dict, duckdb_cores: int, spark_cores: int, spark: str) -> float | None:
+    """Records past which `spark` (local mode or a cluster) on `spark_cores` builds faster than
+    DuckDB on one machine of `duckdb_cores`, when both engines' per-record work divides by
+    their cores (measured here on this machine's) and their fixed costs stay as measured; None
+    when it never does."""
     here = os.cpu_count()
     duck = fits["duckdb"]["us_per_record"] * here / duckdb_cores
-    spark = fits["spark"]["us_per_record"] * here / spark_cores
-    if spark >= duck:
+    on_spark = fits[spark]["us_per_record"] * here / spark_cores
+    if on_spark >= duck:
         return None
-    return (fits["spark"]["fixed_s"] - fits["duckdb"]["fixed_s"]) / (duck - spark) * 1e6
+    return (fits[spark]["fixed_s"] - fits["duckdb"]["fixed_s"]) / (duck - on_spark) * 1e6
 
 
 WRITER_SPEED_UP = 3  # issue 25: another writer is adopted only this much faster, with every feature
