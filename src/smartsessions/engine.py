@@ -22,7 +22,7 @@ class Engine:
     def prepare_dbt(self, db_path: Path) -> None:
         """Before dbt runs on `db_path` (profiles.yml reads the database from the environment)."""
 
-    def check_buildable(self, db_path: Path) -> None:
+    def check_buildable(self, db_path: Path, full_refresh: bool = False) -> None:
         """Fails early, in one line, when another process holds the database; creates the raw
         schema so that a database with nothing loaded yet builds empty marts."""
         with connect(db_path) as con:

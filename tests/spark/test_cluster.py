@@ -7,11 +7,12 @@ The generated scale-1 delivery is landed once and built on DuckDB, then with `sm
 publishes the cluster's build to the catalog readers open. Every mart, read from that catalog
 and from the cluster's own files (where its metastore says), equals DuckDB's row for row, for
 all history and for two windows across clock changes; the workbooks exported from the cluster,
-and from the catalog it published, equal DuckDB's cell for cell. Nothing of the cluster
-outlives the module."""
+and from the catalog it published, equal DuckDB's cell for cell; the published relations have a
+DuckDB build's types, with nothing loaded too. Nothing of the cluster outlives the module."""
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from datetime import date
@@ -21,7 +22,10 @@ import duckdb
 import pytest
 from test_engines import MARTS, WINDOWED, cells, compare, same_rows  # tests/spark is on sys.path
 
+from smartsessions.errors import SmartSessionsError
 from smartsessions.landing.load import load_delivery
+from smartsessions.landing.parquet_mirror import Landing
+from smartsessions.landing.raw_schema import create_raw_schema
 from smartsessions.pipeline.build import run_build
 from smartsessions.pipeline.dbt_runner import invoke_dbt
 from smartsessions.report.export import export_report
@@ -63,14 +67,16 @@ def cluster(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def built(cluster, tmp_path_factory) -> tuple[Path, dict[str, Path]]:
-    """The delivery landed once; built on DuckDB, its workbooks exported; then built on the
-    cluster by the CLI, which published it. The database, and DuckDB's workbooks by name."""
+def built(cluster, tmp_path_factory) -> tuple[Path, dict[str, Path], Path]:
+    """The delivery landed once; built on DuckDB, its workbooks exported, its published
+    catalog copied; then built on the cluster by the CLI, which published it. The database,
+    DuckDB's workbooks by name, and the copy of DuckDB's publication."""
     folder = tmp_path_factory.mktemp("built")
     generate_delivery(folder / "delivery", scale=1, seed=7)
     db = folder / "both.duckdb"
     load_delivery(db, folder / "delivery", landing=True)
     run_build(db)
+    duckdb_published = shutil.copy(Workspace(db).published, folder / "duckdb.published.duckdb")
     books = {}
     for name, window in BOOKS.items():
         books[name] = folder / f"duckdb {name}.xlsx"
@@ -78,14 +84,15 @@ def built(cluster, tmp_path_factory) -> tuple[Path, dict[str, Path]]:
     done = subprocess.run([*CLI, "--db", str(db), "build"], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert "37 models built" in done.stdout and "published" in done.stdout, done.stdout
-    return db, books
+    return db, books, Path(duckdb_published)
 
 
 def test_the_cluster_build_is_published_equal_to_duckdbs(built):
-    db, _ = built
+    db, _, duckdb_published = built
     with duckdb.connect() as con:
         con.execute(f"attach {literal(str(db))} as duck (read_only)")
         con.execute(f"attach {literal(str(Workspace(db).published))} as published (read_only)")
+        con.execute(f"attach {literal(str(duckdb_published))} as duck_published (read_only)")
         counted = {
             mart: same_rows(con, f"duck.marts.{mart}", f"published.marts.{mart}") for mart in MARTS
         }
@@ -98,20 +105,22 @@ def test_the_cluster_build_is_published_equal_to_duckdbs(built):
             "select table_name, column_name from duckdb_columns()"
             " where database_name = 'published' and schema_name = 'marts' and comment is null"
         ).fetchall()
+        # the types a DuckDB build publishes
+        assert column_types(con, "published") == column_types(con, "duck_published")
     assert all(counted.values()), counted  # no mart compared empty
     assert set(published) - set(duckdbs)
     assert undescribed == []  # analysts read every description
 
 
 def test_every_mart_on_the_cluster_is_duckdbs(built):
-    db, _ = built
+    db, *_ = built
     counted = compare(db, "marts", _locations())
     assert all(counted.values()), counted
 
 
 @pytest.mark.parametrize("window", WINDOWS.values(), ids=WINDOWS.keys())
 def test_every_windowed_mart_on_the_cluster_is_duckdbs(built, window):
-    db, _ = built
+    db, *_ = built
     bounds = {"report_from": str(window.start), "report_to": str(window.end)}
     args = ["run", "--select", *(f"report_{tab}" for tab in WINDOWED), "--vars", json.dumps(bounds)]
     assert invoke_dbt(db, args).success
@@ -129,7 +138,7 @@ def test_every_windowed_mart_on_the_cluster_is_duckdbs(built, window):
 
 @pytest.mark.parametrize("name", BOOKS)
 def test_the_workbooks_from_the_cluster_are_duckdbs(built, tmp_path, name):
-    db, books = built
+    db, books, _ = built
     cluster_book, published_book = tmp_path / "cluster.xlsx", tmp_path / "published.xlsx"
     export_report(db, "LDN26", cluster_book, BOOKS[name], target="spark_thrift")
     export_report(db, "LDN26", published_book, BOOKS[name])  # the catalog the cluster published
@@ -138,7 +147,7 @@ def test_the_workbooks_from_the_cluster_are_duckdbs(built, tmp_path, name):
 
 
 def test_dbt_show_fetches_through_pyhive(built):
-    db, _ = built
+    db, *_ = built
     show = ["show", "--inline-direct", "select 1 as answer", "--limit", "1"]
     assert invoke_dbt(db, show, target="spark_thrift").success  # fetchmany (dbt-spark#885)
 
@@ -160,6 +169,44 @@ def test_no_server_is_one_line(tmp_path):
     done = subprocess.run([*load, "build"], capture_output=True, text=True, env=env)
     assert done.returncode != 0
     assert done.stderr.count("\n") == 1 and "no Spark Thrift Server answers at" in done.stderr
+
+
+def test_a_build_with_nothing_loaded_publishes_empty_marts(built, tmp_path):
+    """Last in the module: it replaces the cluster's tables with empty ones."""
+    _, _, duckdb_published = built
+    db = tmp_path / "empty.duckdb"
+    with duckdb.connect(str(db)) as con:
+        create_raw_schema(con)
+        Landing(Workspace(db).landing).prepare(con)
+    # the cluster's schemas hold the other database's build: not mixed in incrementally
+    with pytest.raises(SmartSessionsError, match="holds the build of another database"):
+        run_build(db, unit_tests=False, target="spark_thrift")
+    built_empty = run_build(db, unit_tests=False, full_refresh=True, target="spark_thrift")
+    assert built_empty.published is not None
+    with duckdb.connect() as con:
+        con.execute(f"attach {literal(str(Workspace(db).published))} as published (read_only)")
+        con.execute(f"attach {literal(str(duckdb_published))} as duck_published (read_only)")
+        counted = {mart: _count(con, f"published.marts.{mart}") for mart in MARTS}
+        assert counted == dict.fromkeys(MARTS, 0)
+        assert column_types(con, "published") == column_types(con, "duck_published")
+
+
+def column_types(con, catalog: str) -> dict:
+    """(schema, relation) -> its columns and their types, of schemas marts and intermediate
+    (build_failures aside: a Spark build keeps no failing rows)."""
+    found = {}
+    for schema, name, column, kind in con.execute(
+        "select schema_name, table_name, column_name, data_type from duckdb_columns()"
+        " where database_name = ? and schema_name in ('marts', 'intermediate')"
+        " and table_name != 'build_failures' order by column_index",
+        [catalog],
+    ).fetchall():
+        found.setdefault((schema, name), {})[column] = kind
+    return found
+
+
+def _count(con, relation: str) -> int:
+    return con.execute(f"select count(*) from {relation}").fetchone()[0]
 
 
 def _locations() -> dict:

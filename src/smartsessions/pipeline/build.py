@@ -49,7 +49,7 @@ def run_build(
     raises with the failing node's name, and readers stay on the last published marts."""
     started = time.perf_counter()
     engine = engine_for(target)
-    engine.check_buildable(db_path)
+    engine.check_buildable(db_path, full_refresh)
     args = ["build"]
     if not unit_tests:
         args += ["--exclude-resource-type", "unit_test"]

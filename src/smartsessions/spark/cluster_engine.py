@@ -9,7 +9,7 @@ from pathlib import Path
 
 from smartsessions.errors import SmartSessionsError
 from smartsessions.spark.engine import SparkEngine
-from smartsessions.spark.metastore import cluster_tables, connect
+from smartsessions.spark.metastore import cluster_landing, cluster_tables
 from smartsessions.workspace import Workspace
 
 
@@ -17,21 +17,26 @@ class ClusterEngine(SparkEngine):
     target = "spark_thrift"
 
     def prepare_dbt(self, db_path: Path) -> None:
-        """What profiles.yml's spark_thrift target and its raw sources read. The cluster reads
-        the landing folder at the path SMARTSESSIONS_CLUSTER_LANDING gives (shared storage,
-        docs/spark.md), by default where the load wrote it."""
+        """What profiles.yml's spark_thrift target and its raw sources read."""
         if importlib.util.find_spec("pyhive") is None:
             raise SmartSessionsError(
                 "the spark_thrift target needs the [spark-cluster] extra:"
                 " pip install '.[spark-cluster]'"
             )
-        landing = os.environ.get("SMARTSESSIONS_CLUSTER_LANDING") or Workspace(db_path).landing
-        os.environ["SMARTSESSIONS_LANDING"] = str(landing)
+        os.environ["SMARTSESSIONS_LANDING"] = str(_landing(db_path))
         _add_fetchmany()
 
-    def check_buildable(self, db_path: Path) -> None:
-        super().check_buildable(db_path)
-        connect().close()  # one line when no server answers, before dbt's own error
+    def check_buildable(self, db_path: Path, full_refresh: bool = False) -> None:
+        """As local mode; and the cluster answers (one line, before dbt's own error), and its
+        schemas hold this database's build or none: they are the cluster's, not the database's,
+        and an incremental build on another database's tables would mix the two."""
+        super().check_buildable(db_path, full_refresh)
+        built_from = cluster_landing()
+        if built_from is not None and built_from != _landing(db_path) and not full_refresh:
+            raise SmartSessionsError(
+                f"the cluster holds the build of another database (landing folder {built_from}):"
+                " build with --full-refresh to replace it"
+            )
 
     def record_failure(self, db_path: Path) -> None:
         from smartsessions.spark.cluster_publish import publish_failed_cluster_build
@@ -54,6 +59,12 @@ class ClusterEngine(SparkEngine):
 
     def tables(self, db_path: Path) -> dict[tuple[str, str], Path]:
         return {key: table.location for key, table in cluster_tables().items()}
+
+
+def _landing(db_path: Path) -> Path:
+    """The landing folder as the cluster reads it: SMARTSESSIONS_CLUSTER_LANDING (shared
+    storage, docs/spark.md), by default where the load wrote it."""
+    return Path(os.environ.get("SMARTSESSIONS_CLUSTER_LANDING") or Workspace(db_path).landing)
 
 
 def _add_fetchmany() -> None:

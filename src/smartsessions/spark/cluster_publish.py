@@ -87,6 +87,17 @@ def publish_failed_cluster_build(db_path: Path) -> None:
 def _attach(con, db_path: Path, tables: dict[tuple[str, str], ClusterTable], types=None) -> None:
     locations = {key: table.location for key, table in tables.items()}
     attach_spark_tables(con, locations, Workspace(db_path).landing, types)
+    # a table without a file (nothing loaded yet, or a mart with no row) is empty, with the
+    # columns the metastore lists, of the types declared (DuckDB reads Spark's type names)
+    for (schema, name), table in tables.items():
+        if not any(table.location.rglob("*.parquet")):
+            declared = (types or {}).get((schema, name), {})
+            columns = ", ".join(
+                f"cast(null as {declared.get(column, kind)}) as {quoted(column)}"
+                for column, kind in table.types.items()
+            )
+            con.execute(f"create schema if not exists {quoted(schema)}")
+            con.execute(f"create view {quoted(schema)}.{quoted(name)} as select {columns} limit 0")
 
 
 def _declared_types(manifest) -> dict[tuple[str, str], dict[str, str]]:

@@ -42,7 +42,7 @@ class SparkEngine(Engine):
         # a local session needs no network name: it is reached on loopback
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 
-    def check_buildable(self, db_path: Path) -> None:
+    def check_buildable(self, db_path: Path, full_refresh: bool = False) -> None:
         if not Workspace(db_path).landing.is_dir():
             raise SmartSessionsError(
                 f"no landing folder at {Workspace(db_path).landing}: load a delivery with"

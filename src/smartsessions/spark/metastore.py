@@ -47,6 +47,7 @@ class ClusterTable:
     location: Path  # the folder of its files
     comment: str | None  # its description, and its columns' (dbt's persist_docs)
     columns: dict[str, str]
+    types: dict[str, str]  # its columns' Spark types, in order
 
 
 def cluster_tables(schemas=SCHEMAS) -> dict[tuple[str, str], ClusterTable]:
@@ -68,19 +69,33 @@ def cluster_tables(schemas=SCHEMAS) -> dict[tuple[str, str], ClusterTable]:
     return locations
 
 
+def cluster_landing() -> Path | None:
+    """The landing folder the cluster's last build read (its raw tables' location, which every
+    build registers afresh), or None when it has none; one line when no server answers."""
+    with closing(connect()) as con, closing(con.cursor()) as cursor:
+        for listing in ("show databases like 'raw'", "show tables in raw like 'loaded_files'"):
+            cursor.execute(listing)
+            if not cursor.fetchall():
+                return None
+        cursor.execute("describe formatted raw.loaded_files")
+        return _described(cursor.fetchall(), "raw", "loaded_files").location.parent
+
+
 def _described(rows: list[tuple], schema: str, table: str) -> ClusterTable | None:
     """`describe formatted`'s rows: the columns, a blank or `#` row, then name-value pairs."""
     columns: dict[str, str] = {}
-    for name, _, comment in rows:
+    types: dict[str, str] = {}
+    for name, kind, comment in rows:
         if not name or name.startswith("#"):
             break
+        types[name] = kind
         if comment:
             columns[name] = comment
     described = {(name or "").strip(): (value or "").strip() for name, value, _ in rows}
     if described.get("Type") == "VIEW":
         return None
     location = _location(described, schema, table)
-    return ClusterTable(location, described.get("Comment") or None, columns)
+    return ClusterTable(location, described.get("Comment") or None, columns, types)
 
 
 def _location(described: dict[str, str], schema: str, table: str) -> Path:
