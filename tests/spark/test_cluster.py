@@ -36,11 +36,7 @@ from smartsessions.workspace import Workspace
 
 pytestmark = pytest.mark.cluster
 
-# `make test-cluster` installs the extras, so CI never skips this
-if os.environ.get("CI") != "true":
-    pytest.importorskip("pyhive", reason="the spark_thrift target needs the [spark-cluster] extra")
-
-from smartsessions.spark.cluster import spark_cluster  # noqa: E402  (pyspark: the extra)
+from smartsessions.spark.cluster import spark_cluster  # noqa: E402  (make test-cluster: the extras)
 from smartsessions.spark.metastore import cluster_tables  # noqa: E402
 
 WINDOWS = {
