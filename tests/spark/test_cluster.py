@@ -60,6 +60,9 @@ def cluster(tmp_path_factory):
             del os.environ["SMARTSESSIONS_THRIFT_PORT"]
     processes = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
     assert str(folder) not in processes  # no JVM left behind
+    # no session close failed in the server (docs/spark.md, "One query at a time")
+    server_log = running.log("thriftserver").read_text(errors="replace")
+    assert "Exception in thread" not in server_log
 
 
 @pytest.fixture(scope="module")

@@ -139,6 +139,12 @@ class SparkCluster:
                 f"jdbc:derby:;databaseName={folder}/metastore_db;create=true"
             ),
             "spark.hadoop.hive.exec.scratchdir": f"{folder}/tmp/hive",
+            # Hive's legacy authorizer, which never rewrites hive.metastore.filter.hook: the
+            # default one does at the first CREATE TABLE, and every session's metastore client
+            # is then incompatible and made again (see "hive.server2.enable.doAs" below)
+            "spark.hadoop.hive.security.authorization.manager": (
+                "org.apache.hadoop.hive.ql.security.authorization.DefaultHiveAuthorizationProvider"
+            ),
             "spark.local.dir": f"{folder}/tmp",
             "spark.sql.session.timeZone": "UTC",
             # as dbt-spark's session method sets it; over Thrift its setting is ignored unless
@@ -153,6 +159,14 @@ class SparkCluster:
             "hive.server2.thrift.bind.host": LOOPBACK,
             "hive.server2.thrift.port": str(self.thrift_port),
             "hive.server2.authentication": self.auth,
+            # Queries run as the server's user, whatever the session's (no impersonation without
+            # Kerberos here). With impersonation, or a filter hook that changes, a session whose
+            # thread holds a metastore client of another user or setting makes a new one when it
+            # closes, which loads Hive's function registry, and that fails in this wheel
+            # (NoClassDefFoundError LlapSigner$Signable: it lacks hive-llap-common), killing
+            # the close. Two sessions closing at once can still hit it: the profile's
+            # `threads: 1` (docs/spark.md).
+            "hive.server2.enable.doAs": "false",
         }
         return [
             str(SPARK_HOME / "bin" / "spark-submit"),
